@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Warnings are errors everywhere: a warning today is a bug report tomorrow.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "Kagami",
+    products: [
+        .executable(name: "ChatHandler", targets: ["ChatHandler"]),
+        .executable(name: "SiteGen", targets: ["SiteGen"]),
+    ],
+    targets: [
+        // C boundary: system libraries from Debian, with typed wrappers for variadic calls.
+        .systemLibrary(name: "CFastCGI", pkgConfig: nil, providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "KagamiConfig", swiftSettings: strict),
+        .target(name: "Telemetry", swiftSettings: strict),
+        .target(name: "LLMBackends", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .target(
+            name: "ChatService",
+            dependencies: ["FastCGI", "LLMBackends", "KagamiConfig", "Telemetry"],
+            swiftSettings: strict
+        ),
+        .target(name: "SiteKit", dependencies: ["KagamiConfig"], swiftSettings: strict),
+        .executableTarget(name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig"], swiftSettings: strict),
+        .executableTarget(
+            name: "ChatHandler",
+            dependencies: ["ChatService", "FastCGI", "LLMBackends", "KagamiConfig"],
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["FastCGI", "LLMBackends", "ChatService"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .testTarget(name: "KagamiConfigTests", dependencies: ["KagamiConfig"], swiftSettings: strict),
+        .testTarget(name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig"], swiftSettings: strict),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
+        .testTarget(name: "LLMBackendsTests", dependencies: ["LLMBackends", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ChatServiceTests",
+            dependencies: ["ChatService", "TestSupport", "KagamiConfig"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,130 @@
+// ChatHandler: the FastCGI process behind nginx's chat routes. Reads the config, wires the backends and runs.
+import ChatService
+import FastCGI
+import HTTPClient
+import KagamiConfig
+import Telemetry
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let usage = """
+    Usage: ChatHandler [options]
+
+    Serves Kagami's chat routes over FastCGI (nginx forwards /chat, /granite, … here).
+
+    Options:
+      --config PATH        JSON configuration (default: $KAGAMI_CONFIG, else built-in defaults)
+      --socket PATH        listen on a unix socket at PATH (removed on exit)
+      --socket-mode MODE   octal file mode of the unix socket (default 660)
+      --listen HOST:PORT   listen on TCP instead (e.g. 127.0.0.1:9000)
+      --threads N          worker threads (default: handler.threads in the config, 64)
+      --check              validate the configuration, print the routes and exit
+      --help               show this help
+
+    Without --socket or --listen the socket is inherited: systemd socket activation (LISTEN_FDS) or fd 0.
+
+    Environment:
+      KAGAMI_CONFIG        config file when --config is not given
+      OLLAMA_HOST          address of Ollama for backends of type ollama without a url (default 127.0.0.1:11434)
+      KAGAMI_BACKEND_URL   replaces the url of the backend named "default" (KAGAMI_BACKEND_TYPE: ollama|openai)
+
+    SIGTERM or SIGINT: stop accepting, finish in-flight chats (handler.drain_seconds), exit 0.
+    """
+
+func fail(_ message: String) -> Never { exitWithUsageError("ChatHandler", message) }
+
+func runChatHandler() {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    var configPath: String? = nil
+    var socketPath: String? = nil
+    var socketMode: UInt32 = 0o660
+    var listen: String? = nil
+    var threads: Int? = nil
+    var checkOnly = false
+
+    func value(for flag: String) -> String {
+        guard !arguments.isEmpty else { fail("\(flag) needs a value (see --help)") }
+        return arguments.removeFirst()
+    }
+    while !arguments.isEmpty {
+        let argument = arguments.removeFirst()
+        switch argument {
+        case "--config": configPath = value(for: argument)
+        case "--socket": socketPath = value(for: argument)
+        case "--socket-mode":
+            guard let mode = UInt32(value(for: argument), radix: 8), mode <= 0o777 else {
+                fail("--socket-mode takes an octal mode such as 660")
+            }
+            socketMode = mode
+        case "--listen": listen = value(for: argument)
+        case "--threads":
+            guard let count = Int(value(for: argument)), (1...4096).contains(count) else {
+                fail("--threads takes a number from 1 to 4096")
+            }
+            threads = count
+        case "--check": checkOnly = true
+        case "--help", "-h":
+            print(usage)
+            exit(0)
+        default: fail("unknown option \(argument) (see --help)")
+        }
+    }
+
+    let environment = processEnvironment()
+    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+    let configuration: KagamiConfiguration
+    do {
+        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
+    } catch {
+        fail("invalid configuration:\n\(error)")
+    }
+    if checkOnly {
+        print("configuration OK (\(configPath ?? "built-in defaults"))")
+        for route in configuration.routes {
+            let backend = configuration.backends[route.backend]!
+            print("  \(route.path) → \(route.model) on \(route.backend) (\(backend.type.rawValue) \(configuration.url(of: backend)))")
+        }
+        exit(0)
+    }
+
+    let address: ListenAddress
+    if let socketPath {
+        address = .unix(path: socketPath, mode: socketMode)
+    } else if let listen {
+        guard let parsed = ListenAddress.parse(listen) else { fail("--listen takes HOST:PORT, e.g. 127.0.0.1:9000") }
+        address = parsed
+    } else if let fds = environment["LISTEN_FDS"], fds == "1", environment["LISTEN_PID"] == String(getpid()) {
+        address = .inherited(fd: 3)  // systemd socket activation: SD_LISTEN_FDS_START
+    } else {
+        address = .inherited(fd: 0)
+    }
+
+    let log = Log(component: "chat")
+    HTTPClient.globalInit()
+    let http = HTTPClient(maxIdleHandles: threads ?? configuration.handler.threads)
+    let backends = BackendBinding.make(from: configuration, http: http, environment: environment, log: log)
+    for route in configuration.routes {
+        let backend = configuration.backends[route.backend]!
+        log.info(
+            "route", [("path", .string(route.path)), ("model", .string(route.model)),
+                      ("backend", .string(route.backend)), ("url", .string(configuration.url(of: backend)))])
+    }
+    let responder = ChatResponder(
+        configuration: configuration, backends: backends, observer: ChatLogObserver(log: log))
+    let server = FastCGIServer(
+        configuration: FastCGIServer.Configuration(
+            address: address, threads: threads ?? configuration.handler.threads,
+            maxBodyBytes: configuration.limits.maxBodyBytes, drainSeconds: configuration.handler.drainSeconds),
+        log: { message in log.info(message) })
+    do {
+        try server.run(responder)
+    } catch {
+        fail(error.description)
+    }
+    exit(0)
+}
+
+
+runChatHandler()

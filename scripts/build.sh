@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds Kagami's executables in release mode and prints the directory that holds them.
+# Progress goes to stderr; a failed build shows the compiler's errors and exits non-zero.
+source "$(dirname "$0")/common.sh"
+cd "$KAGAMI_ROOT"
+step "Building Kagami (release; the first build takes a few minutes)"
+for product in ChatHandler SiteGen; do
+    log="$(mktemp)"
+    if ! swift build -c release --product "$product" >"$log" 2>&1; then
+        grep -E 'error:|warning:' "$log" >&2 || tail -30 "$log" >&2
+        rm -f "$log"
+        die "building $product failed"
+    fi
+    note "$product: $(tail -1 "$log")"
+    rm -f "$log"
+done
+swift build -c release --show-bin-path

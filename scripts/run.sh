@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make run`: installs what is missing, builds, starts a model server (Ollama if one answers, else the
+# bundled llama-server + Gemma 3 270M), the chat handler and nginx, prints the URL, and stops everything
+# on Ctrl-C. State lives in $KAGAMI_HOME (default ./var).
+source "$(dirname "$0")/common.sh"
+
+KAGAMI_PORT="${KAGAMI_PORT:-8080}"
+KAGAMI_CONFIG="${KAGAMI_CONFIG:-$KAGAMI_ROOT/config/kagami.json}"
+OLLAMA_HOST="${OLLAMA_HOST:-127.0.0.1:11434}"
+LLAMA_PORT="${KAGAMI_LLAMA_PORT:-$((KAGAMI_PORT + 1))}"
+export KAGAMI_CONFIG OLLAMA_HOST
+
+"$KAGAMI_ROOT/scripts/install-deps.sh"
+
+BIN="$("$KAGAMI_ROOT/scripts/build.sh")"
+
+mkdir -p "$KAGAMI_HOME"/{run,logs,site/public,nginx/tmp}
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    step "Stopping"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup INT TERM EXIT
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+    local seconds=$1 what=$2; shift 2
+    for _ in $(seq $((seconds * 4))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done
+    die "$what did not come up within ${seconds}s (logs: $KAGAMI_HOME/logs)"
+}
+
+ollama_url="$OLLAMA_HOST"; case "$ollama_url" in http*) ;; *) ollama_url="http://$ollama_url";; esac
+if curl -sf --max-time 2 "$ollama_url/api/tags" >/dev/null; then
+    step "Using Ollama at $ollama_url"
+    models=$(curl -sf "$ollama_url/api/tags" | python3 -c 'import json,sys; print(", ".join(m["name"] for m in json.load(sys.stdin).get("models", [])) or "none")')
+    note "installed models: $models"
+else
+    step "No Ollama at $ollama_url: using the bundled llama-server with Gemma 3 270M"
+    eval "$("$KAGAMI_ROOT/scripts/prepare-model.sh")"
+    "$LLAMA_SERVER" -m "$MODEL_FILE" --host 127.0.0.1 --port "$LLAMA_PORT" --alias gemma3:270m \
+        --metrics -c 4096 -t "$(nproc)" >"$KAGAMI_HOME/logs/llama-server.log" 2>&1 &
+    pids+=($!)
+    wait_for 60 "llama-server" curl -sf "http://127.0.0.1:$LLAMA_PORT/health"
+    note "llama-server on 127.0.0.1:$LLAMA_PORT (log: $KAGAMI_HOME/logs/llama-server.log)"
+    export KAGAMI_BACKEND_URL="http://127.0.0.1:$LLAMA_PORT" KAGAMI_BACKEND_TYPE=openai
+fi
+
+step "Generating the site and nginx configuration"
+"$BIN/SiteGen" --config "$KAGAMI_CONFIG" --out "$KAGAMI_HOME/site" --run-dir "$KAGAMI_HOME/run" | sed 's/^/    /'
+[ -f "$KAGAMI_HOME/site/public/index.html" ] || printf '%s\n' '<!doctype html><title>Kagami</title><p>Kagami is running. POST to /chat.</p>' >"$KAGAMI_HOME/site/public/index.html"
+
+step "Starting ChatHandler"
+"$BIN/ChatHandler" --config "$KAGAMI_CONFIG" --socket "$KAGAMI_HOME/run/chat.sock" 2>>"$KAGAMI_HOME/logs/chat.log" &
+pids+=($!)
+wait_for 10 "ChatHandler" test -S "$KAGAMI_HOME/run/chat.sock"
+
+step "Starting nginx on 127.0.0.1:$KAGAMI_PORT"
+user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;"
+cp /etc/nginx/fastcgi_params "$KAGAMI_HOME/nginx/fastcgi_params"  # the snippet includes it relative to the config
+sed -e "s|@HOME@|$KAGAMI_HOME|g" -e "s|@PORT@|$KAGAMI_PORT|g" -e "s|@USER_LINE@|$user_line|" \
+    "$KAGAMI_ROOT/nginx/dev.conf.in" >"$KAGAMI_HOME/nginx/nginx.conf"
+nginx -t -q -p "$KAGAMI_HOME/nginx" -c "$KAGAMI_HOME/nginx/nginx.conf" || die "nginx rejected the generated config"
+nginx -p "$KAGAMI_HOME/nginx" -c "$KAGAMI_HOME/nginx/nginx.conf" &
+pids+=($!)
+wait_for 10 "nginx" curl -sf "http://127.0.0.1:$KAGAMI_PORT/"
+
+cat <<MSG
+
+  Kagami is running:  http://127.0.0.1:$KAGAMI_PORT/
+
+  Try it:
+    curl -s http://127.0.0.1:$KAGAMI_PORT/chat -H 'Content-Type: application/json' -d '{"message":"Hello"}'
+    curl -sN http://127.0.0.1:$KAGAMI_PORT/chat -H 'Content-Type: application/json' \\
+         -H 'Accept: text/event-stream' -d '{"message":"Hello"}'
+
+  Logs: $KAGAMI_HOME/logs    Stop: Ctrl-C
+
+MSG
+wait -n "${pids[@]}" || true
+die "a Kagami process exited unexpectedly; see $KAGAMI_HOME/logs"
