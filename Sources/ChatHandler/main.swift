@@ -84,7 +84,9 @@ func runChatHandler() {
         print("configuration OK (\(configPath ?? "built-in defaults"))")
         for route in configuration.routes {
             let backend = configuration.backends[route.backend]!
-            print("  \(route.path) → \(route.model) on \(route.backend) (\(backend.type.rawValue) \(configuration.url(of: backend)))")
+            print(
+                "  \(route.path) → \(route.model) on \(route.backend) (\(backend.type.rawValue) \(configuration.url(of: backend)))"
+            )
         }
         exit(0)
     }
@@ -108,8 +110,11 @@ func runChatHandler() {
     for route in configuration.routes {
         let backend = configuration.backends[route.backend]!
         log.info(
-            "route", [("path", .string(route.path)), ("model", .string(route.model)),
-                      ("backend", .string(route.backend)), ("url", .string(configuration.url(of: backend)))])
+            "route",
+            [
+                ("path", .string(route.path)), ("model", .string(route.model)),
+                ("backend", .string(route.backend)), ("url", .string(configuration.url(of: backend))),
+            ])
     }
     let responder = ChatResponder(
         configuration: configuration, backends: backends, observer: ChatLogObserver(log: log))
@@ -125,6 +130,5 @@ func runChatHandler() {
     }
     exit(0)
 }
-
 
 runChatHandler()

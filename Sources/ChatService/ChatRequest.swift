@@ -77,7 +77,8 @@ struct ChatRequestParser: Sendable {
         case (let text?, nil): messages = [ChatMessage(role: "user", content: text)]
         case (nil, let list?): messages = list
         case (.some, .some):
-            throw ChatFailure(status: 400, code: "invalid_field", message: "send either \"message\" or \"messages\", not both")
+            throw ChatFailure(
+                status: 400, code: "invalid_field", message: "send either \"message\" or \"messages\", not both")
         case (nil, nil):
             throw ChatFailure(
                 status: 400, code: "missing_field",
@@ -89,7 +90,9 @@ struct ChatRequestParser: Sendable {
         guard messages.count <= limits.maxMessages else {
             throw ChatFailure(
                 status: 413, code: "too_many_messages",
-                message: "the conversation has \(messages.count) messages; the limit is \(limits.maxMessages). Start a new chat.")
+                message:
+                    "the conversation has \(messages.count) messages; the limit is \(limits.maxMessages). Start a new chat."
+            )
         }
         for (index, message) in messages.enumerated() {
             let name = body.message != nil ? "message" : "messages[\(index)]"
@@ -153,7 +156,8 @@ struct ChatRequestParser: Sendable {
         if let unknown = keys.top.first(where: { !knownTop.contains($0) }) {
             throw ChatFailure(
                 status: 400, code: "unknown_field",
-                message: "unknown field \"\(unknown.prefix(64))\" (known: message, messages, session_id, options, stream)")
+                message:
+                    "unknown field \"\(unknown.prefix(64))\" (known: message, messages, session_id, options, stream)")
         }
         let knownOptions = Set(ChatBody.Options.CodingKeys.allCases.map(\.rawValue))
         if let unknown = keys.options.first(where: { !knownOptions.contains($0) }) {
@@ -170,7 +174,14 @@ struct ChatRequestParser: Sendable {
         switch error {
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             let name = path(context.codingPath)
-            let expected = type == String.self ? "a string" : type == Int.self ? "an integer" : type == Bool.self ? "true or false" : type == Double.self ? "a number" : "an object or list of the documented shape"
+            let expected =
+                type == String.self
+                ? "a string"
+                : type == Int.self
+                    ? "an integer"
+                    : type == Bool.self
+                        ? "true or false"
+                        : type == Double.self ? "a number" : "an object or list of the documented shape"
             return name.isEmpty ? "the body must be a JSON object" : "\(name) must be \(expected)"
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])) is required"

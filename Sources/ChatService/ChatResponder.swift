@@ -40,7 +40,8 @@ public final class ChatResponder: Responder {
 
     public func respond(to request: HTTPRequest, writer: any ResponseWriter) {
         let started = monotonicMilliseconds()
-        let traceFromClient = TraceContext(traceparent: request.header("traceparent"), tracestate: request.header("tracestate"))
+        let traceFromClient = TraceContext(
+            traceparent: request.header("traceparent"), tracestate: request.header("tracestate"))
         var record = ChatRecord(
             requestID: requestID(for: request), trace: traceFromClient ?? .random(),
             traceFromClient: traceFromClient != nil, startedAtNs: wallClockNanoseconds(), durationMs: 0,
@@ -64,7 +65,8 @@ public final class ChatResponder: Responder {
     ) throws(ChatFailure) {
         guard let route = configuration.route(at: request.path) else {
             let known = configuration.routes.map(\.path).joined(separator: ", ")
-            throw ChatFailure(status: 404, code: "unknown_route", message: "no chat route at \(request.path) (routes: \(known))")
+            throw ChatFailure(
+                status: 404, code: "unknown_route", message: "no chat route at \(request.path) (routes: \(known))")
         }
         let chat = try parser.parse(request, route: route)
         record.request = chat

@@ -43,9 +43,11 @@ public final class ModelResolver: Sendable {
             if first {
                 log.warning(
                     "route model not served; using a served model instead",
-                    [("route", .string(route.path)), ("configured_model", .string(route.model)),
-                     ("served_model", .string(substitute)), ("backend", .string(route.backend)),
-                     ("hint", .string("install the model or set on_missing_model: fail"))])
+                    [
+                        ("route", .string(route.path)), ("configured_model", .string(route.model)),
+                        ("served_model", .string(substitute)), ("backend", .string(route.backend)),
+                        ("hint", .string("install the model or set on_missing_model: fail")),
+                    ])
             }
             return substitute
         }

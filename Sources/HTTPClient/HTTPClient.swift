@@ -32,7 +32,9 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends `exchange` and collects the body, up to `maxBytes` (beyond that: ``HTTPClientError/transport(_:)``).
-    public func fetch(_ exchange: HTTPExchange, maxBytes: Int = 8 << 20) throws(HTTPClientError) -> (
+    public func fetch(
+        _ exchange: HTTPExchange, maxBytes: Int = 8 << 20
+    ) throws(HTTPClientError) -> (
         HTTPResponseHead, [UInt8]
     ) {
         var body: [UInt8] = []

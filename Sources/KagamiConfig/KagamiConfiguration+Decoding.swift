@@ -38,7 +38,8 @@ struct StrictObject {
 
 extension KagamiConfiguration: Decodable {
     public init(from decoder: Decoder) throws {
-        let object = try StrictObject(decoder, allowed: ["site", "backends", "routes", "limits", "handler", "nginx", "$comment"])
+        let object = try StrictObject(
+            decoder, allowed: ["site", "backends", "routes", "limits", "handler", "nginx", "$comment"])
         let defaults = KagamiConfiguration()
         self.init(
             site: try object.value("site", default: defaults.site),

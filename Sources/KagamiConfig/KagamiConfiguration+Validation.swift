@@ -25,7 +25,9 @@ extension KagamiConfiguration {
         var seen: [String: Int] = [:]
         for (index, route) in routes.enumerated() {
             let key = "routes[\(index)]"
-            if let problem = pathProblem(route.path) { problems.append(ConfigError(keyPath: "\(key).path", message: problem)) }
+            if let problem = pathProblem(route.path) {
+                problems.append(ConfigError(keyPath: "\(key).path", message: problem))
+            }
             if let first = seen[route.path] {
                 problems.append(
                     ConfigError(keyPath: "\(key).path", message: "\"\(route.path)\" is already routes[\(first)].path"))
@@ -54,8 +56,9 @@ extension KagamiConfiguration {
         check((0...100_000).contains(nginx.chatBurst), "nginx.chat_burst", "must be 0…100000")
         check((0...1024).contains(nginx.upstreamKeepalive), "nginx.upstream_keepalive", "must be 0…1024")
         for (key, path) in [("nginx.chat_socket", nginx.chatSocket), ("nginx.rum_socket", nginx.rumSocket)] {
-            check(!path.contains(where: { $0 == ";" || $0 == "{" || $0 == "}" || $0.isWhitespace || $0 == "\"" }),
-                  key, "must not contain spaces, quotes, ; or braces")
+            check(
+                !path.contains(where: { $0 == ";" || $0 == "{" || $0 == "}" || $0.isWhitespace || $0 == "\"" }),
+                key, "must not contain spaces, quotes, ; or braces")
         }
         return problems
     }
@@ -90,7 +93,7 @@ extension KagamiConfiguration {
         while hostPart.hasSuffix("/") { hostPart.removeLast() }
         var host = String(hostPart)
         if host.hasPrefix("0.0.0.0") { host = "127.0.0.1" + host.dropFirst(7) }
-        let hasPort = host.split(separator: "]").last?.contains(":") ?? false
+        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
         return scheme + host + (hasPort ? "" : ":11434")
     }
 

@@ -62,7 +62,9 @@ func errorMessage(from body: [UInt8]) -> String {
         case nested(Nested)
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) { self = .text(text) } else {
+            if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else {
                 self = .nested(try container.decode(Nested.self))
             }
         }

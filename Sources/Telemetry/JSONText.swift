@@ -66,12 +66,14 @@ public enum JSONValue {
 
 /// `value` with `digits` decimals, without Foundation's formatters.
 public func formatFixed(_ value: Double, digits: Int) -> String {
+    // Beyond 2^53 decimals mean nothing, and Int conversion could trap; Swift's own form is valid JSON.
+    guard abs(value) < 1e15 else { return String(value) }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
     if digits == 0 { return String(Int(rounded)) }
     var text = String(rounded)
-    if text.contains("e") { return String(Int(rounded)) }  // huge values: drop decimals, keep JSON valid
+    if text.contains("e") { return formatFixed(0, digits: digits) }  // tiny values such as 1e-05
     let parts = text.split(separator: ".", maxSplits: 1)
     if parts.count == 2 && parts[1].count > digits { text = parts[0] + "." + parts[1].prefix(digits) }
     return text

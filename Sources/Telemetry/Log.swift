@@ -17,8 +17,10 @@ public struct Log: Sendable {
     private func emit(_ level: String, _ message: String, _ fields: [(String, JSONValue)]) {
         let line =
             JSONText.object(
-                [("ts", .string(isoTimestamp())), ("level", .string(level)), ("component", .string(component)),
-                 ("msg", .string(message))] + fields) + "\n"
+                [
+                    ("ts", .string(isoTimestamp())), ("level", .string(level)), ("component", .string(component)),
+                    ("msg", .string(message)),
+                ] + fields) + "\n"
         // One write(2) per line, so lines from several threads never interleave.
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in _ = write(2, buffer.baseAddress, buffer.count) }

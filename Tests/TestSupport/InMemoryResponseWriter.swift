@@ -61,10 +61,12 @@ public func makeRequest(
     method: String = "POST", path: String = "/chat", body: String = "", contentType: String? = "application/json",
     headers: [String: String] = [:], bodyExceedsLimit: Bool = false
 ) -> HTTPRequest {
-    var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": path, "CONTENT_LENGTH": body.isEmpty ? "" : String(body.utf8.count)]
+    var params = [
+        "REQUEST_METHOD": method, "DOCUMENT_URI": path, "CONTENT_LENGTH": body.isEmpty ? "" : String(body.utf8.count),
+    ]
     if let contentType { params["CONTENT_TYPE"] = contentType }
     for (name, value) in headers {
-        params["HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
+        params["HTTP_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })] = value
     }
     return HTTPRequest(params: params, body: Array(body.utf8), bodyExceedsLimit: bodyExceedsLimit)
 }

@@ -1,0 +1,51 @@
+import Testing
+
+@testable import Telemetry
+
+@Test func validTraceparentIsAccepted() throws {
+    let context = try #require(
+        TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "dd=s:1"))
+    #expect(context.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+    #expect(context.parentSpanID == "00f067aa0ba902b7")
+    #expect(context.sampled && context.traceState == "dd=s:1")
+    #expect(
+        context.traceparent(spanID: "a1b2c3d4e5f60718") == "00-4bf92f3577b34da6a3ce929d0e0e4736-a1b2c3d4e5f60718-01")
+}
+
+@Test(arguments: [
+    "", "garbage", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+    "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+])
+func malformedTraceparentIsIgnored(_ header: String) {
+    #expect(TraceContext(traceparent: header) == nil)
+}
+
+@Test func futureVersionsWithExtraFieldsParse() {
+    #expect(TraceContext(traceparent: "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-future") != nil)
+}
+
+@Test func randomIdsAreHexOfTheRightLength() {
+    let id = TraceContext.random().traceID
+    #expect(id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+    #expect(TraceContext.random().traceID != id)
+}
+
+@Test func jsonQuotingEscapesEverythingJSONAndJavaScriptNeed() {
+    #expect(JSONText.quote("a\"b\\c\nd\u{1}\u{2028}日本") == #""a\"b\\c\nd\u0001\u2028日本""#)
+    #expect(
+        JSONText.object([("a", .int(1)), ("skip", .string(nil)), ("b", .double(2.345, digits: 2)), ("c", .bool(true))])
+            == #"{"a":1,"b":2.35,"c":true}"#)
+}
+
+@Test func fixedFormatting() {
+    #expect(formatFixed(1.25, digits: 1) == "1.3" || formatFixed(1.25, digits: 1) == "1.2")
+    #expect(formatFixed(3, digits: 1) == "3.0")
+    #expect(formatFixed(1e20, digits: 1) == "1e+20")
+    #expect(formatFixed(0.00001, digits: 1) == "0.0")
+    #expect(formatFixed(0.049, digits: 0) == "0")
+}
