@@ -16,18 +16,22 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: strict),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "Telemetry"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "KagamiConfig", swiftSettings: strict),
         .target(name: "Telemetry", swiftSettings: strict),
+        .target(name: "Privacy", swiftSettings: strict),
+        .target(name: "Evaluations", dependencies: ["Privacy"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["CSQLite", "Telemetry"], swiftSettings: strict),
         .target(name: "LLMBackends", dependencies: ["HTTPClient"], swiftSettings: strict),
         .target(
             name: "ChatService",
             dependencies: ["FastCGI", "LLMBackends", "KagamiConfig", "Telemetry"],
             swiftSettings: strict
         ),
-        .target(name: "SiteKit", dependencies: ["KagamiConfig"], swiftSettings: strict),
-        .executableTarget(name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig"], swiftSettings: strict),
+        .target(name: "SiteKit", dependencies: ["KagamiConfig", "LLMBackends", "HTTPClient"], swiftSettings: strict),
+        .executableTarget(
+            name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
             name: "ChatHandler",
             dependencies: ["ChatService", "FastCGI", "LLMBackends", "KagamiConfig"],
@@ -43,8 +47,18 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "KagamiConfigTests", dependencies: ["KagamiConfig"], swiftSettings: strict),
-        .testTarget(name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig", "LLMBackends"],
+            resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Telemetry"], swiftSettings: strict),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy"], swiftSettings: strict),
+        .testTarget(
+            name: "EvaluationsTests",
+            dependencies: ["Evaluations", "Privacy"],
+            resources: [.copy("LabeledSet")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "LLMBackendsTests", dependencies: ["LLMBackends", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ChatServiceTests",

@@ -1,5 +1,6 @@
 import CFastCGI
 import Synchronization
+import Telemetry
 
 #if canImport(Glibc)
     import Glibc

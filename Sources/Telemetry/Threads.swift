@@ -13,7 +13,7 @@ private final class ThreadBody {
 /// The entry point is a capture-less closure (a capturing one crashes swift-frontend 6.3.1 in Swift 6 mode);
 /// the body travels through the context pointer.
 @discardableResult
-func spawnThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+public func spawnThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> pthread_t {
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     pthread_attr_setstacksize(&attributes, stackSize)

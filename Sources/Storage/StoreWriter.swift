@@ -1,0 +1,260 @@
+import Telemetry
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The writer thread's side of the store: owns the connection and its prepared statements.
+///
+/// `@unchecked Sendable`: created on one thread, then used only by the writer thread.
+final class StoreWriter: @unchecked Sendable {
+    private let configuration: TelemetryStore.Configuration
+    private let log: Log
+    private var database: SQLiteDatabase?
+    private var statements: Statements?
+    private var nextOpenAttemptMs = 0.0
+    private var lastComplaintMs = -1e18
+    private var complaintsSuppressed = 0
+
+    init(configuration: TelemetryStore.Configuration, log: Log) {
+        self.configuration = configuration
+        self.log = log
+        _ = ensureOpen()
+    }
+
+    /// Prepared once, reused for every row.
+    private struct Statements {
+        let chat: SQLiteStatement
+        let span: SQLiteStatement
+        let evaluation: SQLiteStatement
+        let rollup: SQLiteStatement
+        let host: SQLiteStatement
+        let process: SQLiteStatement
+        let residency: SQLiteStatement
+
+        init(_ db: SQLiteDatabase) throws(StorageError) {
+            chat = try db.prepare(
+                """
+                INSERT OR REPLACE INTO chats VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,
+                ?19,?20,?21,?22,?23,?24,?25,?26)
+                """)
+            span = try db.prepare("INSERT OR REPLACE INTO spans VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")
+            evaluation = try db.prepare("INSERT OR REPLACE INTO evaluations VALUES (?1,?2,?3,?4,?5,?6)")
+            let buckets = (0...14).map { "b\($0)" }
+            rollup = try db.prepare(
+                """
+                INSERT INTO rollup_minute (minute, route, model, requests, errors, latency_sum_ms, ttft_sum_ms,
+                    ttft_count, input_tokens, output_tokens, cost, host_cost, cold_starts, load_sum_ms,
+                    \(buckets.joined(separator: ", ")))
+                VALUES (?1,?2,?3,1,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,\((14...28).map { "?\($0)" }.joined(separator: ",")))
+                ON CONFLICT(minute, route, model) DO UPDATE SET requests = requests + 1,
+                    errors = errors + excluded.errors, latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+                    ttft_sum_ms = ttft_sum_ms + excluded.ttft_sum_ms, ttft_count = ttft_count + excluded.ttft_count,
+                    input_tokens = input_tokens + excluded.input_tokens,
+                    output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost,
+                    host_cost = host_cost + excluded.host_cost, cold_starts = cold_starts + excluded.cold_starts,
+                    load_sum_ms = load_sum_ms + excluded.load_sum_ms,
+                    \(buckets.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+                """)
+            host = try db.prepare("INSERT OR REPLACE INTO host_samples VALUES (?1,?2,?3,?4,?5)")
+            process = try db.prepare("INSERT OR REPLACE INTO process_samples VALUES (?1,?2,?3,?4,?5,?6)")
+            residency = try db.prepare("INSERT OR REPLACE INTO model_residency VALUES (?1,?2,?3,?4,?5,?6)")
+        }
+    }
+
+    /// Opens the database if it is not open, at most once every 10 s after a failure.
+    private func ensureOpen() -> Bool {
+        if statements != nil { return true }
+        let now = monotonicMilliseconds()
+        guard now >= nextOpenAttemptMs else { return false }
+        nextOpenAttemptMs = now + 10_000
+        do {
+            let db = try openMigrated()
+            statements = try Statements(db)
+            database = db
+            log.info("store open", [("path", .string(configuration.path)), ("schema", .int(db.userVersion))])
+            return true
+        } catch {
+            complain("cannot open the store; telemetry is dropped until it can", error)
+            return false
+        }
+    }
+
+    private func openMigrated() throws(StorageError) -> SQLiteDatabase {
+        do throws(StorageError) {
+            let db = try SQLiteDatabase(path: configuration.path)
+            try Schema.migrate(db)
+            let check = try db.prepare("PRAGMA quick_check(1)").rows().first?.first?.text
+            if check != "ok" { throw StorageError(code: SQLITE_CORRUPT_CODE, message: "quick_check: \(check ?? "?")") }
+            return db
+        } catch {
+            guard error.kind == "corrupt" else { throw error }
+            // Keep the damaged file for inspection, start a fresh one: telemetry must go on.
+            let aside = "\(configuration.path).corrupt-\(Int(wallClockNanoseconds() / 1_000_000_000))"
+            rename(configuration.path, aside)
+            unlink(configuration.path + "-wal")
+            unlink(configuration.path + "-shm")
+            log.error(
+                "store was corrupt: moved aside, starting a new one",
+                [("path", .string(configuration.path)), ("moved_to", .string(aside)), ("error", .string(error.message))])
+            let db = try SQLiteDatabase(path: configuration.path)
+            try Schema.migrate(db)
+            return db
+        }
+    }
+
+    /// Writes one batch in one transaction; `false` when it could not (the batch is then dropped).
+    func write(_ batch: [StoreItem]) -> Bool {
+        guard ensureOpen(), let db = database, let statements else { return false }
+        do {
+            try db.transaction { () throws(StorageError) in
+                for item in batch { try insert(item, statements) }
+            }
+            return true
+        } catch {
+            complain("store write failed; batch of \(batch.count) dropped", error)
+            if error.kind == "corrupt" {
+                self.statements = nil
+                self.database = nil
+                nextOpenAttemptMs = 0
+            }
+            return false
+        }
+    }
+
+    private func insert(_ item: StoreItem, _ s: Statements) throws(StorageError) {
+        switch item {
+        case .chat(let trace):
+            let c = trace.summary
+            try s.chat.run([
+                .text(c.traceID), .text(c.requestID), .int(Int64(c.startNs)), .double(c.durationMs), .text(c.route),
+                text(c.model), text(c.provider), .int(Int64(c.status)), text(c.errorCode), text(c.errorMessage),
+                text(c.sessionID), int(c.inputTokens), int(c.outputTokens), double(c.ttftMs),
+                double(c.tokensPerSecond), double(c.queueMs), double(c.loadMs), double(c.promptEvalMs),
+                double(c.generationMs), .int(c.coldStart ? 1 : 0), double(c.cost), double(c.hostCost),
+                text(c.inputMasked), text(c.outputMasked), .int(c.streamed ? 1 : 0),
+                .int(c.clientDisconnected ? 1 : 0),
+            ])
+            for span in trace.spans {
+                try s.span.run([
+                    .text(span.traceID), .text(span.spanID), text(span.parentSpanID), .text(span.name),
+                    .text(span.kind.rawValue), .int(Int64(span.startNs)), .int(Int64(span.endNs)),
+                    text(span.errorType), .text(span.attributesJSON),
+                ])
+            }
+            for evaluation in trace.evaluations {
+                try s.evaluation.run([
+                    .text(c.traceID), .text(evaluation.name), .text(evaluation.label), .double(evaluation.score),
+                    .text(evaluation.reason), .int(Int64(c.startNs)),
+                ])
+            }
+            var buckets = [SQLiteValue](repeating: .int(0), count: 15)
+            buckets[Schema.bucket(forMs: c.durationMs)] = .int(1)
+            try s.rollup.run(
+                [
+                    .int(Int64(c.startNs / 60_000_000_000)), .text(c.route), .text(c.model ?? ""),
+                    .int(c.isError ? 1 : 0), .double(c.durationMs), .double(c.ttftMs ?? 0),
+                    .int(c.ttftMs == nil ? 0 : 1), .int(Int64(c.inputTokens ?? 0)), .int(Int64(c.outputTokens ?? 0)),
+                    .double(c.cost ?? 0), .double(c.hostCost ?? 0), .int(c.coldStart ? 1 : 0), .double(c.loadMs ?? 0),
+                ] + buckets)
+        case .host(let h):
+            try s.host.run([
+                .int(Int64(h.timeNs)), .double(h.cpuPercent), .int(h.memoryUsedBytes), .int(h.memoryTotalBytes),
+                .double(h.load1),
+            ])
+        case .processes(let samples):
+            for p in samples {
+                try s.process.run([
+                    .int(Int64(p.timeNs)), .int(Int64(p.pid)), .text(p.name), .text(p.role), .double(p.cpuPercent),
+                    .int(p.rssBytes),
+                ])
+            }
+        case .residency(let timeNs, let backend, let models):
+            // An empty list is stored too ("nothing resident"), so unloads show on the timeline.
+            if models.isEmpty {
+                try s.residency.run([.int(Int64(timeNs)), .text(backend), .text(""), .null, .null, .null])
+            }
+            for m in models {
+                try s.residency.run([
+                    .int(Int64(m.timeNs)), .text(m.backend), .text(m.model), int64(m.sizeBytes), int64(m.vramBytes),
+                    text(m.expiresAt),
+                ])
+            }
+        }
+    }
+
+    /// Retention by age and by file size; hands freed pages back to the file system.
+    func maintain() {
+        guard ensureOpen(), let db = database else { return }
+        let cutoffNs = Int64(wallClockNanoseconds()) - Int64(configuration.retentionDays) * 86_400 * 1_000_000_000
+        do {
+            try deleteOlder(than: cutoffNs, db)
+            var size = try fileSize(db)
+            var rounds = 0
+            while size > configuration.maxBytes && rounds < 10 {
+                // Drop the oldest tenth of the chats (and what belongs to them) until the file fits.
+                let rows = try db.prepare(
+                    "SELECT start_ns FROM chats ORDER BY start_ns LIMIT 1 OFFSET (SELECT COUNT(*) / 10 FROM chats)"
+                ).rows()
+                guard let cut = rows.first?.first?.int else { break }
+                try deleteOlder(than: cut, db)
+                try db.execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+                size = try fileSize(db)
+                rounds += 1
+            }
+            try db.execute("PRAGMA incremental_vacuum(2000); PRAGMA optimize;")
+        } catch {
+            complain("store retention failed", error)
+        }
+    }
+
+    private func deleteOlder(than cutoffNs: Int64, _ db: SQLiteDatabase) throws(StorageError) {
+        try db.transaction { () throws(StorageError) in
+            let cutoff = String(cutoffNs)
+            try db.execute(
+                """
+                DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM chats WHERE start_ns < \(cutoff));
+                DELETE FROM evaluations WHERE start_ns < \(cutoff);
+                DELETE FROM chats WHERE start_ns < \(cutoff);
+                DELETE FROM host_samples WHERE time_ns < \(cutoff);
+                DELETE FROM process_samples WHERE time_ns < \(cutoff);
+                DELETE FROM model_residency WHERE time_ns < \(cutoff);
+                DELETE FROM rum_events WHERE time_ns < \(cutoff);
+                DELETE FROM rollup_minute WHERE minute < \(cutoffNs / 60_000_000_000);
+                """)
+        }
+    }
+
+    private func fileSize(_ db: SQLiteDatabase) throws(StorageError) -> Int64 {
+        let pages = try db.prepare("PRAGMA page_count").firstInt()
+        let pageSize = try db.prepare("PRAGMA page_size").firstInt()
+        return Int64(pages) * Int64(pageSize)
+    }
+
+    func close() {
+        statements = nil
+        database = nil
+    }
+
+    /// Logs a failure at most once a minute, with how many were suppressed since.
+    private func complain(_ message: String, _ error: StorageError) {
+        let now = monotonicMilliseconds()
+        if now - lastComplaintMs < 60_000 {
+            complaintsSuppressed += 1
+            return
+        }
+        log.error(
+            message,
+            [("path", .string(configuration.path)), ("error", .string(error.message)), ("kind", .string(error.kind)),
+             ("suppressed_since_last", .int(complaintsSuppressed))])
+        lastComplaintMs = now
+        complaintsSuppressed = 0
+    }
+}
+
+private let SQLITE_CORRUPT_CODE: Int32 = 11
+
+private func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+private func int(_ value: Int?) -> SQLiteValue { value.map { .int(Int64($0)) } ?? .null }
+private func int64(_ value: Int64?) -> SQLiteValue { value.map { .int($0) } ?? .null }
+private func double(_ value: Double?) -> SQLiteValue { value.map { .double($0) } ?? .null }
