@@ -6,10 +6,27 @@ import KagamiConfig
 /// in an existing `server {}`).
 ///
 /// Routes come from the configuration, so adding a model route never needs a hand edit of nginx.
+/// With a site directory, the locations part also serves the generated page (`no-cache`, so a regenerated page
+/// is seen at once) and the content-hashed assets (cached for a year, `immutable`).
 public struct NginxConfigRenderer: Sendable {
     public let configuration: KagamiConfiguration
+    /// Absolute path of SiteGen's output directory (see ``SitePublisher``); `nil` leaves the page out.
+    public let siteDirectory: String?
 
-    public init(configuration: KagamiConfiguration) { self.configuration = configuration }
+    /// A renderer; pass `siteDirectory` (absolute, no quotes, `$` or control characters) to serve the page.
+    public init(configuration: KagamiConfiguration, siteDirectory: String? = nil) {
+        self.configuration = configuration
+        self.siteDirectory = siteDirectory
+    }
+
+    /// Why `path` cannot be written into nginx's configuration, or `nil` when it can.
+    public static func siteDirectoryProblem(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return "must be an absolute path" }
+        guard !path.contains(where: { $0 == "\"" || $0 == "\\" || $0 == "$" || $0 == ";" || $0.isNewline }) else {
+            return "must not contain quotes, backslashes, $, ; or line breaks (nginx would read them)"
+        }
+        return nil
+    }
 
     /// http-level part.
     public func httpConf() -> String {
@@ -46,7 +63,8 @@ public struct NginxConfigRenderer: Sendable {
         return out
     }
 
-    /// server-level part: the chat routes, `/rum`, and JSON bodies for nginx's own rejections.
+    /// server-level part: the page and its assets, the chat routes, `/rum`, and JSON bodies for nginx's own
+    /// rejections.
     public func locationsConf() -> String {
         let nginx = configuration.nginx
         let bodyLimit = max(1, configuration.limits.maxBodyBytes / 1024)
@@ -55,6 +73,39 @@ public struct NginxConfigRenderer: Sendable {
             # server-level part: include it inside your server {} block.
 
             """
+        if let siteDirectory {
+            out += """
+
+                # The chat page. SiteGen swaps `current` atomically when it regenerates; no-cache makes browsers
+                # revalidate (a cheap 304) so a new model list shows up on the next load.
+                location = / {
+                    root "\(siteDirectory)/current/public";
+                    try_files /index.html =404;
+                    add_header Cache-Control "no-cache" always;
+                    add_header X-Content-Type-Options nosniff always;
+                    gzip on;
+                    gzip_vary on;
+                }
+                location ~ ^/[A-Za-z0-9_-]+\\.html$ {
+                    root "\(siteDirectory)/current/public";
+                    add_header Cache-Control "no-cache" always;
+                    add_header X-Content-Type-Options nosniff always;
+                    gzip on;
+                    gzip_vary on;
+                }
+
+                # Content-hashed assets: a changed file gets a new name, so each name can be cached for a year.
+                location ^~ /assets/ {
+                    alias "\(siteDirectory)/assets/";
+                    add_header Cache-Control "public, max-age=31536000, immutable" always;
+                    add_header X-Content-Type-Options nosniff always;
+                    gzip on;
+                    gzip_vary on;
+                    gzip_types text/css application/javascript application/json image/svg+xml;
+                }
+
+                """
+        }
         for route in configuration.routes {
             let rateLimit =
                 nginx.chatRatePerMinute > 0
