@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "ChatHandler", targets: ["ChatHandler"]),
         .executable(name: "SiteGen", targets: ["SiteGen"]),
+        .executable(name: "KagamiSampler", targets: ["KagamiSampler"]),
+        .executable(name: "kagami-obs", targets: ["KagamiObs"]),
     ],
     targets: [
         // C boundary: system libraries from Debian, with typed wrappers for variadic calls.
@@ -29,12 +31,27 @@ let package = Package(
             dependencies: ["FastCGI", "LLMBackends", "KagamiConfig", "Telemetry"],
             swiftSettings: strict
         ),
+        .target(
+            name: "Observability",
+            dependencies: [
+                "ChatService", "Privacy", "Evaluations", "Storage", "Telemetry", "KagamiConfig", "LLMBackends",
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "HostSampling", dependencies: ["Storage", "Telemetry", "LLMBackends"], swiftSettings: strict),
+        .executableTarget(
+            name: "KagamiSampler",
+            dependencies: ["HostSampling", "Storage", "KagamiConfig", "LLMBackends", "HTTPClient", "Telemetry"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "KagamiObs", dependencies: ["Storage", "KagamiConfig", "Telemetry"], swiftSettings: strict),
         .target(name: "SiteKit", dependencies: ["KagamiConfig", "LLMBackends", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
             name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
             name: "ChatHandler",
-            dependencies: ["ChatService", "FastCGI", "LLMBackends", "KagamiConfig"],
+            dependencies: ["ChatService", "FastCGI", "LLMBackends", "KagamiConfig", "Observability", "Storage"],
             swiftSettings: strict
         ),
 
@@ -51,6 +68,12 @@ let package = Package(
             name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig", "LLMBackends"],
             resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: ["Observability", "ChatService", "Storage", "Privacy", "TestSupport", "KagamiConfig"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HostSamplingTests", dependencies: ["HostSampling"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Telemetry"], swiftSettings: strict),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy"], swiftSettings: strict),
         .testTarget(

@@ -8,7 +8,8 @@ KAGAMI_PORT="${KAGAMI_PORT:-8080}"
 KAGAMI_CONFIG="${KAGAMI_CONFIG:-$KAGAMI_ROOT/config/kagami.json}"
 OLLAMA_HOST="${OLLAMA_HOST:-127.0.0.1:11434}"
 LLAMA_PORT="${KAGAMI_LLAMA_PORT:-$((KAGAMI_PORT + 1))}"
-export KAGAMI_CONFIG OLLAMA_HOST
+KAGAMI_DB="${KAGAMI_DB:-$KAGAMI_HOME/kagami.db}"
+export KAGAMI_CONFIG OLLAMA_HOST KAGAMI_DB
 
 "$KAGAMI_ROOT/scripts/install-deps.sh"
 
@@ -47,13 +48,23 @@ else
 fi
 
 step "Generating the site and nginx configuration"
-"$BIN/SiteGen" --config "$KAGAMI_CONFIG" --out "$KAGAMI_HOME/site" --run-dir "$KAGAMI_HOME/run" | sed 's/^/    /'
-[ -f "$KAGAMI_HOME/site/public/index.html" ] || printf '%s\n' '<!doctype html><title>Kagami</title><p>Kagami is running. POST to /chat.</p>' >"$KAGAMI_HOME/site/public/index.html"
+sitegen_args=(--config "$KAGAMI_CONFIG" --out "$KAGAMI_HOME/site" --run-dir "$KAGAMI_HOME/run"
+              --templates "$KAGAMI_ROOT/templates")
+"$BIN/SiteGen" "${sitegen_args[@]}" | sed 's/^/    /'
+# Keep the page in step with the model list: regenerated (atomically) whenever a backend's models change.
+"$BIN/SiteGen" "${sitegen_args[@]}" --watch --interval "${KAGAMI_SITEGEN_INTERVAL:-10}" \
+    >>"$KAGAMI_HOME/logs/sitegen.log" 2>&1 &
+pids+=($!)
+note "SiteGen --watch is polling the model list (log: $KAGAMI_HOME/logs/sitegen.log)"
 
 step "Starting ChatHandler"
 "$BIN/ChatHandler" --config "$KAGAMI_CONFIG" --socket "$KAGAMI_HOME/run/chat.sock" 2>>"$KAGAMI_HOME/logs/chat.log" &
 pids+=($!)
 wait_for 10 "ChatHandler" test -S "$KAGAMI_HOME/run/chat.sock"
+
+step "Starting KagamiSampler (host CPU/memory, model runner, loaded models)"
+"$BIN/KagamiSampler" --config "$KAGAMI_CONFIG" 2>>"$KAGAMI_HOME/logs/sampler.log" &
+pids+=($!)
 
 step "Starting nginx on 127.0.0.1:$KAGAMI_PORT"
 user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;"
@@ -74,7 +85,8 @@ cat <<MSG
     curl -sN http://127.0.0.1:$KAGAMI_PORT/chat -H 'Content-Type: application/json' \\
          -H 'Accept: text/event-stream' -d '{"message":"Hello"}'
 
-  Logs: $KAGAMI_HOME/logs    Stop: Ctrl-C
+  Traces:  $BIN/kagami-obs traces      (then: kagami-obs trace ID, kagami-obs summary)
+  Logs: $KAGAMI_HOME/logs    Store: $KAGAMI_DB    Stop: Ctrl-C
 
 MSG
 wait -n "${pids[@]}" || true

@@ -3,6 +3,8 @@ import ChatService
 import FastCGI
 import HTTPClient
 import KagamiConfig
+import Observability
+import Storage
 import Telemetry
 
 #if canImport(Glibc)
@@ -29,6 +31,7 @@ let usage = """
       KAGAMI_CONFIG        config file when --config is not given
       OLLAMA_HOST          address of Ollama for backends of type ollama without a url (default 127.0.0.1:11434)
       KAGAMI_BACKEND_URL   replaces the url of the backend named "default" (KAGAMI_BACKEND_TYPE: ollama|openai)
+      KAGAMI_DB            the telemetry database (default: storage.path, var/kagami.db)
 
     SIGTERM or SIGINT: stop accepting, finish in-flight chats (handler.drain_seconds), exit 0.
     """
@@ -116,8 +119,23 @@ func runChatHandler() {
                 ("backend", .string(route.backend)), ("url", .string(configuration.url(of: backend))),
             ])
     }
+    let store = TelemetryStore(
+        configuration: .init(
+            path: configuration.storage.path, retentionDays: configuration.storage.retentionDays,
+            maxBytes: Int64(configuration.storage.maxMegabytes) << 20),
+        log: Log(component: "store"))
+    let builder: ChatTraceBuilder
+    do {
+        let key = HashKey.load(
+            environmentValue: environment[configuration.masking.hashKeyEnv],
+            keyFile: configuration.storage.path + ".key")
+        builder = try ChatTraceBuilder(configuration: configuration, hashKey: key)
+    } catch {
+        fail("invalid configuration:\n\(error)")
+    }
     let responder = ChatResponder(
-        configuration: configuration, backends: backends, observer: ChatLogObserver(log: log))
+        configuration: configuration, backends: backends,
+        observer: ChatObservers([ChatLogObserver(log: log), StoreObserver(builder: builder, store: store)]))
     let server = FastCGIServer(
         configuration: FastCGIServer.Configuration(
             address: address, threads: threads ?? configuration.handler.threads,
@@ -128,6 +146,7 @@ func runChatHandler() {
     } catch {
         fail(error.description)
     }
+    store.shutdown(timeoutMs: 3_000)
     exit(0)
 }
 

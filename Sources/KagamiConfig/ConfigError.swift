@@ -18,6 +18,11 @@ public struct ConfigErrors: Error, CustomStringConvertible {
     /// The file the errors are in, if it came from one.
     public var file: String?
 
+    public init(errors: [ConfigError], file: String? = nil) {
+        self.errors = errors
+        self.file = file
+    }
+
     public var description: String {
         let prefix = file.map { "\($0): " } ?? ""
         return errors.map { prefix + $0.description }.joined(separator: "\n")

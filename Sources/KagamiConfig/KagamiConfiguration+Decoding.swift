@@ -39,7 +39,11 @@ struct StrictObject {
 extension KagamiConfiguration: Decodable {
     public init(from decoder: Decoder) throws {
         let object = try StrictObject(
-            decoder, allowed: ["site", "backends", "routes", "limits", "handler", "nginx", "$comment"])
+            decoder,
+            allowed: [
+                "site", "backends", "routes", "limits", "handler", "nginx", "storage", "masking", "cost",
+                "observability", "sampler", "$comment",
+            ])
         let defaults = KagamiConfiguration()
         self.init(
             site: try object.value("site", default: defaults.site),
@@ -47,7 +51,82 @@ extension KagamiConfiguration: Decodable {
             routes: try object.value("routes", default: defaults.routes),
             limits: try object.value("limits", default: defaults.limits),
             handler: try object.value("handler", default: defaults.handler),
-            nginx: try object.value("nginx", default: defaults.nginx))
+            nginx: try object.value("nginx", default: defaults.nginx),
+            storage: try object.value("storage", default: defaults.storage),
+            masking: try object.value("masking", default: defaults.masking),
+            cost: try object.value("cost", default: defaults.cost),
+            observability: try object.value("observability", default: defaults.observability),
+            sampler: try object.value("sampler", default: defaults.sampler))
+    }
+}
+
+extension StorageSettings: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["path", "retention_days", "max_megabytes"])
+        let defaults = StorageSettings()
+        self.init(
+            path: try object.value("path", default: defaults.path),
+            retentionDays: try object.value("retention_days", default: defaults.retentionDays),
+            maxMegabytes: try object.value("max_megabytes", default: defaults.maxMegabytes))
+    }
+}
+
+extension MaskingSettings: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["input", "output", "hash_key_env"])
+        let defaults = MaskingSettings()
+        self.init(
+            input: try object.value("input", default: defaults.input),
+            output: try object.value("output", default: defaults.output),
+            hashKeyEnv: try object.value("hash_key_env", default: defaults.hashKeyEnv))
+    }
+}
+
+extension RouteMasking: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["input", "output"])
+        self.init(input: try object.optional("input"), output: try object.optional("output"))
+    }
+}
+
+extension CostSettings.ModelPrice: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["input_per_million", "output_per_million"])
+        self.init(
+            inputPerMillion: try object.value("input_per_million", default: 0),
+            outputPerMillion: try object.value("output_per_million", default: 0))
+    }
+}
+
+extension CostSettings: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["currency", "models", "host_monthly_price", "host_currency"])
+        let defaults = CostSettings()
+        self.init(
+            currency: try object.value("currency", default: defaults.currency),
+            models: try object.value("models", default: defaults.models),
+            hostMonthlyPrice: try object.value("host_monthly_price", default: defaults.hostMonthlyPrice),
+            hostCurrency: try object.value("host_currency", default: defaults.hostCurrency))
+    }
+}
+
+extension ObservabilitySettings: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["evaluations", "cold_start_threshold_ms"])
+        let defaults = ObservabilitySettings()
+        self.init(
+            evaluations: try object.value("evaluations", default: defaults.evaluations),
+            coldStartThresholdMs: try object.value("cold_start_threshold_ms", default: defaults.coldStartThresholdMs))
+    }
+}
+
+extension SamplerSettings: Decodable {
+    public init(from decoder: Decoder) throws {
+        let object = try StrictObject(decoder, allowed: ["interval_seconds", "runner_processes"])
+        let defaults = SamplerSettings()
+        self.init(
+            intervalSeconds: try object.value("interval_seconds", default: defaults.intervalSeconds),
+            runnerProcesses: try object.value("runner_processes", default: defaults.runnerProcesses))
     }
 }
 
@@ -107,7 +186,7 @@ extension RouteSettings: Decodable {
             decoder,
             allowed: [
                 "path", "model", "backend", "label", "max_tokens", "temperature", "timeout_ms", "idle_timeout_ms",
-                "on_missing_model",
+                "on_missing_model", "masking",
             ])
         let defaults = RouteSettings(path: "/", model: "")
         self.init(
@@ -119,7 +198,8 @@ extension RouteSettings: Decodable {
             temperature: try object.optional("temperature"),
             timeoutMs: try object.value("timeout_ms", default: defaults.timeoutMs),
             idleTimeoutMs: try object.value("idle_timeout_ms", default: defaults.idleTimeoutMs),
-            onMissingModel: try object.value("on_missing_model", default: defaults.onMissingModel))
+            onMissingModel: try object.value("on_missing_model", default: defaults.onMissingModel),
+            masking: try object.value("masking", default: RouteMasking()))
     }
 }
 

@@ -55,6 +55,29 @@ extension KagamiConfiguration {
         check((0...100_000).contains(nginx.chatRatePerMinute), "nginx.chat_rate_per_minute", "must be 0…100000")
         check((0...100_000).contains(nginx.chatBurst), "nginx.chat_burst", "must be 0…100000")
         check((0...1024).contains(nginx.upstreamKeepalive), "nginx.upstream_keepalive", "must be 0…1024")
+        check(!storage.path.isEmpty, "storage.path", "must not be empty")
+        check((1...3650).contains(storage.retentionDays), "storage.retention_days", "must be 1…3650")
+        check((1...1_000_000).contains(storage.maxMegabytes), "storage.max_megabytes", "must be 1…1000000")
+        for (key, policy) in [("masking.input", masking.input), ("masking.output", masking.output)]
+            + routes.enumerated().flatMap({ index, route in
+                [
+                    ("routes[\(index)].masking.input", route.masking.input),
+                    ("routes[\(index)].masking.output", route.masking.output),
+                ].compactMap { key, value in value.map { (key, $0) } }
+            })
+        {
+            if let problem = maskingPolicyProblem(policy) {
+                problems.append(ConfigError(keyPath: key, message: problem))
+            }
+        }
+        for (model, price) in cost.models {
+            check(
+                price.inputPerMillion >= 0 && price.outputPerMillion >= 0, "cost.models.\(model)",
+                "prices must not be negative")
+        }
+        check(cost.hostMonthlyPrice >= 0, "cost.host_monthly_price", "must not be negative")
+        check(observability.coldStartThresholdMs >= 0, "observability.cold_start_threshold_ms", "must not be negative")
+        check((0.2...3600).contains(sampler.intervalSeconds), "sampler.interval_seconds", "must be 0.2…3600")
         for (key, path) in [("nginx.chat_socket", nginx.chatSocket), ("nginx.rum_socket", nginx.rumSocket)] {
             check(
                 !path.contains(where: { $0 == ";" || $0 == "{" || $0 == "}" || $0.isWhitespace || $0 == "\"" }),
@@ -66,6 +89,7 @@ extension KagamiConfiguration {
     /// Overrides from the environment: `OLLAMA_HOST` for Ollama backends without a `url`;
     /// `KAGAMI_BACKEND_URL` and `KAGAMI_BACKEND_TYPE` for the backend named `default`.
     public mutating func apply(environment: [String: String]) {
+        if let path = environment["KAGAMI_DB"], !path.isEmpty { storage.path = path }
         if let host = environment["OLLAMA_HOST"], !host.isEmpty {
             for (name, backend) in backends where backend.type == .ollama && backend.url == nil {
                 backends[name]?.url = Self.normalizeOllamaHost(host)
@@ -101,6 +125,14 @@ extension KagamiConfiguration {
     public func url(of backend: BackendSettings) -> String {
         backend.url ?? "http://127.0.0.1:11434"
     }
+}
+
+/// Why `policy` is not a masking policy (`prefix:N`, `pii`, `hash`, `drop`, `none`), or `nil` when it is.
+/// Privacy's `MaskingPolicy(parsing:)` accepts exactly these.
+func maskingPolicyProblem(_ policy: String) -> String? {
+    if ["prefix", "pii", "hash", "drop", "none"].contains(policy) { return nil }
+    if policy.hasPrefix("prefix:"), let count = Int(policy.dropFirst(7)), (0...10_000).contains(count) { return nil }
+    return "\"\(policy)\" is not a masking policy (use prefix:N, pii, hash, drop or none)"
 }
 
 /// Why `path` is not a clean absolute route path, or `nil` when it is.

@@ -11,13 +11,26 @@ public struct KagamiConfiguration: Sendable, Equatable {
     public var limits: RequestLimits
     public var handler: HandlerSettings
     public var nginx: NginxSettings
+    public var storage: StorageSettings
+    public var masking: MaskingSettings
+    public var cost: CostSettings
+    public var observability: ObservabilitySettings
+    public var sampler: SamplerSettings
 
     public init(
         site: SiteSettings = SiteSettings(), backends: [String: BackendSettings] = ["default": BackendSettings()],
         routes: [RouteSettings] = RouteSettings.defaults, limits: RequestLimits = RequestLimits(),
-        handler: HandlerSettings = HandlerSettings(), nginx: NginxSettings = NginxSettings()
+        handler: HandlerSettings = HandlerSettings(), nginx: NginxSettings = NginxSettings(),
+        storage: StorageSettings = StorageSettings(), masking: MaskingSettings = MaskingSettings(),
+        cost: CostSettings = CostSettings(), observability: ObservabilitySettings = ObservabilitySettings(),
+        sampler: SamplerSettings = SamplerSettings()
     ) {
         self.nginx = nginx
+        self.storage = storage
+        self.masking = masking
+        self.cost = cost
+        self.observability = observability
+        self.sampler = sampler
         self.site = site
         self.backends = backends
         self.routes = routes
@@ -119,12 +132,15 @@ public struct RouteSettings: Sendable, Equatable {
     public var idleTimeoutMs: Int
     /// Default `use_served`.
     public var onMissingModel: MissingModelPolicy
+    /// Overrides of the global masking policies for this route.
+    public var masking: RouteMasking
 
     public init(
         path: String, model: String, backend: String = "default", label: String? = nil, maxTokens: Int = 256,
         temperature: Double? = nil, timeoutMs: Int = 120_000, idleTimeoutMs: Int = 60_000,
-        onMissingModel: MissingModelPolicy = .useServed
+        onMissingModel: MissingModelPolicy = .useServed, masking: RouteMasking = RouteMasking()
     ) {
+        self.masking = masking
         self.path = path
         self.model = model
         self.backend = backend

@@ -136,7 +136,8 @@ public final class SQLiteStatement {
             switch value {
             case .null: rc = sqlite3_bind_null(statement, index)
             case .int(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .double(let v): rc = v.isFinite ? sqlite3_bind_double(statement, index, v) : sqlite3_bind_null(statement, index)
+            case .double(let v):
+                rc = v.isFinite ? sqlite3_bind_double(statement, index, v) : sqlite3_bind_null(statement, index)
             case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, kagami_sqlite_transient())
             }
             guard rc == SQLITE_OK else { throw database.lastError(rc, context: "bind \(index)") }

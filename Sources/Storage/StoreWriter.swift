@@ -81,6 +81,7 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     private func openMigrated() throws(StorageError) -> SQLiteDatabase {
+        makeParentDirectories(configuration.path)
         do throws(StorageError) {
             let db = try SQLiteDatabase(path: configuration.path)
             try Schema.migrate(db)
@@ -96,7 +97,10 @@ final class StoreWriter: @unchecked Sendable {
             unlink(configuration.path + "-shm")
             log.error(
                 "store was corrupt: moved aside, starting a new one",
-                [("path", .string(configuration.path)), ("moved_to", .string(aside)), ("error", .string(error.message))])
+                [
+                    ("path", .string(configuration.path)), ("moved_to", .string(aside)),
+                    ("error", .string(error.message)),
+                ])
             let db = try SQLiteDatabase(path: configuration.path)
             try Schema.migrate(db)
             return db
@@ -245,14 +249,27 @@ final class StoreWriter: @unchecked Sendable {
         }
         log.error(
             message,
-            [("path", .string(configuration.path)), ("error", .string(error.message)), ("kind", .string(error.kind)),
-             ("suppressed_since_last", .int(complaintsSuppressed))])
+            [
+                ("path", .string(configuration.path)), ("error", .string(error.message)), ("kind", .string(error.kind)),
+                ("suppressed_since_last", .int(complaintsSuppressed)),
+            ])
         lastComplaintMs = now
         complaintsSuppressed = 0
     }
 }
 
 private let SQLITE_CORRUPT_CODE: Int32 = 11
+
+/// `mkdir -p` of the directory holding `path` (a fresh `make run` has no `var/` yet).
+private func makeParentDirectories(_ path: String) {
+    guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+    var current = ""
+    for component in path[..<slash].split(separator: "/", omittingEmptySubsequences: false) {
+        current +=
+            (current.isEmpty && component.isEmpty) ? "/" : (current.isEmpty || current == "/" ? "" : "/") + component
+        if !current.isEmpty && current != "/" { mkdir(current, 0o755) }
+    }
+}
 
 private func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
 private func int(_ value: Int?) -> SQLiteValue { value.map { .int(Int64($0)) } ?? .null }

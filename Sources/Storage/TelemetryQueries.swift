@@ -107,7 +107,8 @@ public final class TelemetryQueries {
             "SELECT time_ns, pid, name, role, cpu_percent, rss FROM process_samples WHERE time_ns BETWEEN ?1 AND ?2 ORDER BY time_ns, pid"
         ).rows([.int(Int64(fromNs)), .int(Int64(toNs))]).map {
             ProcessSample(
-                timeNs: UInt64($0[0].int ?? 0), pid: Int($0[1].int ?? 0), name: $0[2].text ?? "", role: $0[3].text ?? "",
+                timeNs: UInt64($0[0].int ?? 0), pid: Int($0[1].int ?? 0), name: $0[2].text ?? "",
+                role: $0[3].text ?? "",
                 cpuPercent: $0[4].double ?? 0, rssBytes: $0[5].int ?? 0)
         }
     }
@@ -118,7 +119,8 @@ public final class TelemetryQueries {
             "SELECT time_ns, backend, model, size, vram, expires_at FROM model_residency WHERE time_ns BETWEEN ?1 AND ?2 ORDER BY time_ns"
         ).rows([.int(Int64(fromNs)), .int(Int64(toNs))]).map {
             ResidencySample(
-                timeNs: UInt64($0[0].int ?? 0), backend: $0[1].text ?? "", model: $0[2].text ?? "", sizeBytes: $0[3].int,
+                timeNs: UInt64($0[0].int ?? 0), backend: $0[1].text ?? "", model: $0[2].text ?? "",
+                sizeBytes: $0[3].int,
                 vramBytes: $0[4].int, expiresAt: $0[5].text)
         }
     }
@@ -144,7 +146,8 @@ public final class TelemetryQueries {
             for index in 0..<15 { allBuckets[index] += counts[index] }
             let group = WindowSummary.Group(
                 route: row[0].text ?? "", model: row[1].text ?? "", requests: Int(row[2].int ?? 0),
-                errors: Int(row[3].int ?? 0), p50Ms: Self.percentile(0.50, counts), p95Ms: Self.percentile(0.95, counts),
+                errors: Int(row[3].int ?? 0), p50Ms: Self.percentile(0.50, counts),
+                p95Ms: Self.percentile(0.95, counts),
                 p99Ms: Self.percentile(0.99, counts), inputTokens: Int(row[6].int ?? 0),
                 outputTokens: Int(row[7].int ?? 0), cost: row[8].double ?? 0, coldStarts: Int(row[10].int ?? 0))
             total.groups.append(group)
@@ -202,7 +205,8 @@ public final class TelemetryQueries {
     }
 
     static func span(_ r: [SQLiteValue]) -> Span {
-        let attributes = (try? JSONDecoder().decode([String: AttributeValue].self, from: Data((r[8].text ?? "{}").utf8))) ?? [:]
+        let attributes =
+            (try? JSONDecoder().decode([String: AttributeValue].self, from: Data((r[8].text ?? "{}").utf8))) ?? [:]
         return Span(
             traceID: r[0].text ?? "", spanID: r[1].text ?? "", parentSpanID: r[2].text, name: r[3].text ?? "",
             kind: SpanKind(rawValue: r[4].text ?? "") ?? .internal, startNs: UInt64(r[5].int ?? 0),

@@ -66,15 +66,15 @@ public enum JSONValue {
 
 /// `value` with `digits` decimals, without Foundation's formatters.
 public func formatFixed(_ value: Double, digits: Int) -> String {
-    // Beyond 2^53 decimals mean nothing, and Int conversion could trap; Swift's own form is valid JSON.
-    guard abs(value) < 1e15 else { return String(value) }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    if digits == 0 { return String(Int(rounded)) }
-    var text = String(rounded)
-    if text.contains("e") { return formatFixed(0, digits: digits) }  // tiny values such as 1e-05
-    let parts = text.split(separator: ".", maxSplits: 1)
-    if parts.count == 2 && parts[1].count > digits { text = parts[0] + "." + parts[1].prefix(digits) }
-    return text
+    let scaled = (abs(value) * scale).rounded()
+    // Beyond Int64 (or with decimals beyond 2^53) fixed notation means nothing; Swift's own form is valid JSON.
+    guard scaled < 9e18 else { return String(value) }
+    let units = Int64(scaled)
+    let divisor = Int64(scale)
+    let sign = value < 0 && units != 0 ? "-" : ""
+    guard digits > 0 else { return sign + String(units) }
+    let fraction = String(units % divisor)
+    return sign + String(units / divisor) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
 }

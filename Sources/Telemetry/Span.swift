@@ -72,7 +72,8 @@ public struct Span: Sendable, Equatable {
 
     /// Attributes as a JSON object with sorted keys (stable for storage and golden files).
     public var attributesJSON: String {
-        "{" + attributes.sorted { $0.key < $1.key }.map { JSONText.quote($0.key) + ":" + $0.value.json }
+        "{"
+            + attributes.sorted { $0.key < $1.key }.map { JSONText.quote($0.key) + ":" + $0.value.json }
             .joined(separator: ",") + "}"
     }
 }

@@ -133,12 +133,15 @@ class Stack:
         self.config_path = self.home / "config.json"
         self.config_path.write_text(json.dumps(config, indent=2))
         self.port = free_port()
-        self.env = {**os.environ, **(env or {})}
+        self.db_path = self.home / "kagami.db"
+        self.env = {**os.environ, "KAGAMI_DB": str(self.db_path), **(env or {})}
         self.procs: dict[str, subprocess.Popen] = {}
         (self.home / "site/public/index.html").write_text("<!doctype html><title>test</title>")
-        subprocess.run([str(self.bin / "SiteGen"), "--config", str(self.config_path), "--out",
-                        str(self.home / "site"), "--run-dir", str(self.home / "run")],
-                       check=True, capture_output=True, env=self.env)
+        # SiteGen asks the backends for their model lists (a dead one only costs a warning).
+        self.sitegen_output = subprocess.run(
+            [str(self.bin / "SiteGen"), "--config", str(self.config_path), "--out", str(self.home / "site"),
+             "--run-dir", str(self.home / "run"), "--templates", str(ROOT / "templates")],
+            check=True, capture_output=True, text=True, env=self.env)
         self.start_handler(handler_args or [])
         self._start_nginx()
 
@@ -200,6 +203,12 @@ class Stack:
             return status, response_headers, json.loads(data)
         except json.JSONDecodeError:
             return status, response_headers, data
+
+    def stop_handler(self):
+        """SIGTERM the handler and wait: it drains and flushes its store."""
+        proc = self.procs["chat"]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
 
     def handler_alive(self) -> bool:
         return self.procs["chat"].poll() is None

@@ -49,6 +49,7 @@ def start_with_inherited_socket(target_fd: int):
     fd = listener.fileno()
 
     env = {k: v for k, v in os.environ.items() if k != "KAGAMI_CONFIG"}
+    env["KAGAMI_DB"] = os.path.join(directory, "kagami.db")
     command = [str(bin_dir() / "ChatHandler")]
     if target_fd == 3:
         # As systemd does: LISTEN_PID names the handler itself; `exec` keeps the shell's pid.

@@ -48,4 +48,7 @@ func malformedTraceparentIsIgnored(_ header: String) {
     #expect(formatFixed(1e20, digits: 1) == "1e+20")
     #expect(formatFixed(0.00001, digits: 1) == "0.0")
     #expect(formatFixed(0.049, digits: 0) == "0")
+    #expect(formatFixed(0.0000245, digits: 7) == "0.0000245")
+    #expect(formatFixed(-2.5, digits: 2) == "-2.50")
+    #expect(formatFixed(-0.0001, digits: 1) == "0.0")
 }

@@ -1,0 +1,120 @@
+import KagamiConfig
+import LLMBackends
+import Privacy
+import Storage
+import Telemetry
+import Testing
+
+@testable import ChatService
+@testable import Observability
+
+private let canary = "CANARY-7f3a9 mail canary.7f3a9@example.com"
+
+private func record(
+    prompt: String = "Please summarise this: \(canary)", reply: String = "Sure: \(canary)", status: Int = 200,
+    failure: ChatFailure? = nil, load: Double? = 2_400, route: String = "/chat"
+) -> ChatRecord {
+    let result = ChatResult(
+        text: reply, model: "gemma3:270m", promptTokens: 20, completionTokens: 40, doneReason: "length",
+        backendTimings: BackendTimings(loadMs: load, promptEvalMs: 100, generationMs: 500), ttftMs: 2_600,
+        durationMs: 3_050, connectMs: 0.2, firstByteMs: 2_550)
+    return ChatRecord(
+        requestID: "r1",
+        trace: TraceContext(traceID: "4bf92f3577b34da6a3ce929d0e0e4736", parentSpanID: "00f067aa0ba902b7"),
+        traceFromClient: true, startedAtNs: 1_000_000_000_000, durationMs: 3_100, method: "POST", route: route,
+        status: status, failure: failure,
+        request: ChatRequest(
+            messages: [ChatMessage(role: "user", content: prompt)], sessionID: "tab-1", maxTokens: 40, temperature: 0.2,
+            stream: true),
+        backendName: "default", providerName: "ollama", serverAddress: "http://127.0.0.1:11434",
+        configuredModel: "tinyllama:latest", requestedModel: "gemma3:270m", maxTokens: 40, queueMs: 12,
+        result: failure == nil ? result : nil, replyText: failure == nil ? reply : "", streamed: true,
+        handlerTTFTMs: 2_610, requestBytes: 80, responseBytes: 900, clientDisconnected: false)
+}
+
+private func builder(_ mutate: (inout KagamiConfiguration) -> Void = { _ in }) throws -> ChatTraceBuilder {
+    var configuration = KagamiConfiguration()
+    configuration.cost = CostSettings(
+        models: ["gemma3:270m": .init(inputPerMillion: 1, outputPerMillion: 2)], hostMonthlyPrice: 2_592_000)
+    mutate(&configuration)
+    return try ChatTraceBuilder(configuration: configuration, hashKey: Array("k".utf8))
+}
+
+@Test func spanTreeExplainsWhereTheTimeWent() throws {
+    let trace = try builder().build(record())
+    let names = trace.spans.map(\.name)
+    #expect(
+        names == [
+            "POST /chat", "chat", "queue", "chat gemma3:270m", "model.load", "prompt.eval", "generate",
+            "POST /api/chat",
+        ])
+    let byName = Dictionary(uniqueKeysWithValues: trace.spans.map { ($0.name, $0) })
+    let server = try #require(byName["POST /chat"])
+    #expect(server.parentSpanID == "00f067aa0ba902b7")  // joined to the browser's span
+    let llm = try #require(byName["chat gemma3:270m"])
+    #expect(llm.attributes["gen_ai.operation.name"] == .string("chat"))
+    #expect(llm.attributes["gen_ai.provider.name"] == .string("ollama"))
+    #expect(llm.attributes["gen_ai.usage.input_tokens"] == .int(20))
+    #expect(llm.attributes["gen_ai.usage.output_tokens"] == .int(40))
+    #expect(llm.attributes["gen_ai.response.finish_reasons"] == .strings(["length"]))
+    #expect(llm.attributes["gen_ai.request.max_tokens"] == .int(40))
+    #expect(llm.attributes["gen_ai.conversation.id"] == .string("tab-1"))
+    let load = try #require(byName["model.load"])
+    #expect(load.parentSpanID == llm.spanID && load.durationNs == 2_400_000_000)
+    #expect(try #require(byName["prompt.eval"]).startNs == load.endNs)
+    #expect(trace.summary.coldStart)
+    #expect(!trace.evaluations.isEmpty)
+    #expect(llm.events.count == trace.evaluations.count)
+}
+
+@Test func costIsCloudEquivalentAndHostTime() throws {
+    let summary = try builder().build(record()).summary
+    #expect(summary.cost == (20.0 * 1 + 40.0 * 2) / 1_000_000)
+    // 2 592 000 a month = 1 per second of request time.
+    #expect(abs((summary.hostCost ?? 0) - 3.1) < 1e-9)
+}
+
+@Test func rejectedRequestsAreASingleServerSpan() throws {
+    var rejected = record(status: 413, failure: ChatFailure(status: 413, code: "message_too_long", message: "too long"))
+    rejected.queueMs = nil
+    rejected.requestedModel = nil
+    let trace = try builder().build(rejected)
+    #expect(trace.spans.map(\.name) == ["POST /chat"])
+    #expect(trace.summary.isError && trace.summary.errorCode == "message_too_long")
+    #expect(trace.evaluations.isEmpty)
+}
+
+@Test(arguments: ["prefix:10", "pii", "hash", "drop"])
+func theCanaryNeverLeavesUnmasked(policy: String) throws {
+    let trace = try builder {
+        $0.masking = MaskingSettings(input: policy, output: policy)
+    }.build(record())
+    let everything =
+        [trace.summary.inputMasked ?? "", trace.summary.outputMasked ?? "", trace.summary.errorMessage ?? ""]
+        + trace.spans.map(\.attributesJSON) + trace.evaluations.map(\.reason)
+        + trace.spans.flatMap { $0.events.map { String(describing: $0.attributes) } }
+    for text in everything {
+        #expect(!text.contains("canary.7f3a9@example.com"), "\(policy): \(text)")
+        if policy != "pii" { #expect(!text.contains("CANARY-7f3a9"), "\(policy): \(text)") }
+    }
+}
+
+@Test func policyNoneKeepsTheTextSoTheCanaryTestCanFail() throws {
+    let trace = try builder { $0.masking = MaskingSettings(input: "none", output: "none") }.build(record())
+    #expect(trace.summary.inputMasked?.contains("canary.7f3a9@example.com") == true)
+}
+
+@Test func routeOverridesTheGlobalPolicy() throws {
+    let trace = try builder {
+        $0.routes = [RouteSettings(path: "/private", model: "m", masking: RouteMasking(input: "drop", output: "drop"))]
+    }.build(record(route: "/private"))
+    #expect(trace.summary.inputMasked == nil && trace.summary.outputMasked == nil)
+}
+
+@Test(arguments: ["prefix", "prefix:0", "prefix:25", "pii", "hash", "drop", "none", "prefix:x", "PII", "mask", ""])
+func configValidationAndPrivacyAgreeOnPolicies(text: String) {
+    var configuration = KagamiConfiguration()
+    configuration.masking.input = text
+    let configAccepts = configuration.validate().isEmpty
+    #expect(configAccepts == (MaskingPolicy(parsing: text) != nil), "\(text)")
+}
