@@ -11,19 +11,22 @@ let package = Package(
         .executable(name: "SiteGen", targets: ["SiteGen"]),
         .executable(name: "KagamiSampler", targets: ["KagamiSampler"]),
         .executable(name: "kagami-obs", targets: ["KagamiObs"]),
+        .executable(name: "RUMBeacon", targets: ["RUMBeacon"]),
     ],
     targets: [
         // C boundary: system libraries from Debian, with typed wrappers for variadic calls.
         .systemLibrary(name: "CFastCGI", pkgConfig: nil, providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
 
         .target(name: "FastCGI", dependencies: ["CFastCGI", "Telemetry"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "KagamiConfig", swiftSettings: strict),
         .target(name: "Telemetry", swiftSettings: strict),
         .target(name: "Privacy", swiftSettings: strict),
-        .target(name: "Evaluations", dependencies: ["Privacy"], swiftSettings: strict),
+        .target(name: "Evaluations", dependencies: ["Privacy"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite", "Telemetry"], swiftSettings: strict),
         .target(name: "LLMBackends", dependencies: ["HTTPClient"], swiftSettings: strict),
         .target(
@@ -45,15 +48,41 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "KagamiBench",
+            dependencies: [
+                "Observability", "ChatService", "Storage", "HostSampling", "LLMBackends", "KagamiConfig", "Telemetry",
+                "Exporters", "HTTPClient",
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "KagamiObs", dependencies: ["Storage", "KagamiConfig", "Telemetry"], swiftSettings: strict),
         .target(name: "SiteKit", dependencies: ["KagamiConfig", "LLMBackends", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
             name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
             name: "ChatHandler",
-            dependencies: ["ChatService", "FastCGI", "LLMBackends", "KagamiConfig", "Observability", "Storage"],
+            dependencies: [
+                "ChatService", "FastCGI", "LLMBackends", "KagamiConfig", "Observability", "Storage", "Exporters",
+            ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Exporters",
+            dependencies: [
+                "CZlib", "ChatService", "FastCGI", "HTTPClient", "KagamiConfig", "Observability", "Storage",
+                "Telemetry",
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RUM",
+            dependencies: ["CMaxMindDB", "FastCGI", "KagamiConfig", "Storage", "Telemetry"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "RUMBeacon", dependencies: ["RUM", "FastCGI", "KagamiConfig", "Storage", "Telemetry"],
+            swiftSettings: strict),
 
         .target(
             name: "TestSupport",
@@ -74,6 +103,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HostSamplingTests", dependencies: ["HostSampling"], swiftSettings: strict),
+        .testTarget(
+            name: "RUMTests", dependencies: ["RUM", "Storage", "TestSupport", "KagamiConfig"], exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ExportersTests",
+            dependencies: [
+                "Exporters", "Storage", "Telemetry", "KagamiConfig", "ChatService", "FastCGI", "TestSupport",
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Telemetry"], swiftSettings: strict),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy"], swiftSettings: strict),
         .testTarget(

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$KAGAMI_ROOT"
 step "Building Kagami (release; the first build takes a few minutes)"
-for product in ChatHandler SiteGen KagamiSampler kagami-obs; do
+for product in ChatHandler SiteGen KagamiSampler kagami-obs RUMBeacon; do
     log="$(mktemp)"
     if ! swift build -c release --product "$product" >"$log" 2>&1; then
         grep -E 'error:|warning:' "$log" >&2 || tail -30 "$log" >&2

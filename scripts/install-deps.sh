@@ -6,7 +6,7 @@ source "$(dirname "$0")/common.sh"
 
 RUN_PKGS=(nginx libfcgi-dev libfcgi-bin libcurl4-openssl-dev libsqlite3-dev sqlite3 libmaxminddb-dev
           cmake make gcc g++ pkg-config curl ca-certificates python3 python3-venv procps)
-TEST_PKGS=(wrk chromium chromium-driver fonts-ipafont-gothic)
+TEST_PKGS=(wrk chromium chromium-driver fonts-ipafont-gothic prometheus openssl libmaxmind-db-writer-perl)
 want=("${RUN_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
 
@@ -24,6 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
         systemctl stop nginx || true; systemctl disable nginx >/dev/null 2>&1 || true
     fi
+    # The same for Prometheus: the exporter tests run their own server on a free port.
+    if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+        systemctl stop prometheus || true; systemctl disable prometheus >/dev/null 2>&1 || true
+    fi
 fi
 
 VENV="$KAGAMI_CACHE/venv"
@@ -32,6 +36,18 @@ if [ "${1:-}" = "--test" ]; then
         step "Creating the test venv at $VENV (pytest, selenium)"
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q --disable-pip-version-check pytest selenium
+    fi
+    # The official OTLP classes: the exporter tests decode our payloads with them.
+    if ! "$VENV/bin/python" -c 'import opentelemetry.proto.trace.v1.trace_pb2' 2>/dev/null; then
+        step "Installing opentelemetry-proto into $VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check opentelemetry-proto
+    fi
+    # Arize Phoenix as a real OTLP receiver (about 1 minute and 850 MB, so it has its own cached venv).
+    PHOENIX_VENV="$KAGAMI_CACHE/phoenix-venv"
+    if [ ! -x "$PHOENIX_VENV/bin/phoenix" ]; then
+        step "Installing Arize Phoenix into $PHOENIX_VENV (once; about a minute)"
+        python3 -m venv "$PHOENIX_VENV"
+        "$PHOENIX_VENV/bin/pip" install -q --disable-pip-version-check arize-phoenix
     fi
 fi
 exit 0

@@ -62,6 +62,12 @@ step "Starting ChatHandler"
 pids+=($!)
 wait_for 10 "ChatHandler" test -S "$KAGAMI_HOME/run/chat.sock"
 
+step "Starting RUMBeacon (real-user-monitoring beacons on /rum)"
+"$KAGAMI_ROOT/scripts/prepare-geo.sh" >/dev/null || note "no geo database: beacons are stored with geo unknown"
+"$BIN/RUMBeacon" --config "$KAGAMI_CONFIG" --socket "$KAGAMI_HOME/run/rum.sock" 2>>"$KAGAMI_HOME/logs/rum.log" &
+pids+=($!)
+wait_for 10 "RUMBeacon" test -S "$KAGAMI_HOME/run/rum.sock"
+
 step "Starting KagamiSampler (host CPU/memory, model runner, loaded models)"
 "$BIN/KagamiSampler" --config "$KAGAMI_CONFIG" 2>>"$KAGAMI_HOME/logs/sampler.log" &
 pids+=($!)

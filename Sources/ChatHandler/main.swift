@@ -1,5 +1,6 @@
 // ChatHandler: the FastCGI process behind nginx's chat routes. Reads the config, wires the backends and runs.
 import ChatService
+import Exporters
 import FastCGI
 import HTTPClient
 import KagamiConfig
@@ -133,9 +134,31 @@ func runChatHandler() {
     } catch {
         fail("invalid configuration:\n\(error)")
     }
-    let responder = ChatResponder(
+    let exporters = ExporterSet(configuration: configuration, environment: environment, log: Log(component: "export"))
+    exporters.registry.gauge(KagamiMetrics.queueDepth) {
+        backends.sorted { $0.key < $1.key }.flatMap { name, binding in
+            let depth = binding.gate.depth
+            return [
+                ([("backend", name), ("state", "running")], Double(depth.running)),
+                ([("backend", name), ("state", "waiting")], Double(depth.waiting)),
+            ]
+        }
+    }
+    let metrics = ChatMetricsRecorder(
+        registry: exporters.registry, knownRoutes: Set(configuration.routes.map(\.path)))
+    // Traces are built (evaluations, masking, spans) off the request thread, then go to every sink.
+    let traceExporters = exporters.traceExporters
+    let pipeline = TracePipeline(
+        builder: builder,
+        sinks: [TracePipeline.storing(in: store), { @Sendable trace in metrics.record(trace) }]
+            + traceExporters.map { exporter -> TracePipeline.Sink in { @Sendable trace in exporter.export(trace) } })
+    let chat = ChatResponder(
         configuration: configuration, backends: backends,
-        observer: ChatObservers([ChatLogObserver(log: log), StoreObserver(builder: builder, store: store)]))
+        observer: ChatObservers([ChatLogObserver(log: log), pipeline]))
+    // /metrics shares the chat socket; nginx lets only exporters.prometheus.allow reach it.
+    let responder: any Responder =
+        configuration.exporters.prometheus.enabled
+        ? PathRouter(routes: ["/metrics": PrometheusResponder(registry: exporters.registry)], fallback: chat) : chat
     let server = FastCGIServer(
         configuration: FastCGIServer.Configuration(
             address: address, threads: threads ?? configuration.handler.threads,
@@ -146,6 +169,8 @@ func runChatHandler() {
     } catch {
         fail(error.description)
     }
+    pipeline.flush(timeoutMs: 3_000)
+    exporters.shutdown()
     store.shutdown(timeoutMs: 3_000)
     exit(0)
 }

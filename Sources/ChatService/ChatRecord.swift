@@ -43,6 +43,58 @@ public struct ChatRecord: Sendable {
     public var responseBytes: Int
     /// The client went away before the answer was complete.
     public var clientDisconnected: Bool
+
+    public init(
+        requestID: String,
+        trace: TraceContext,
+        traceFromClient: Bool,
+        startedAtNs: UInt64,
+        durationMs: Double,
+        method: String,
+        route: String,
+        status: Int,
+        failure: ChatFailure? = nil,
+        request: ChatRequest? = nil,
+        backendName: String? = nil,
+        providerName: String? = nil,
+        serverAddress: String? = nil,
+        configuredModel: String? = nil,
+        requestedModel: String? = nil,
+        maxTokens: Int? = nil,
+        queueMs: Double? = nil,
+        result: ChatResult? = nil,
+        replyText: String,
+        streamed: Bool,
+        handlerTTFTMs: Double? = nil,
+        requestBytes: Int,
+        responseBytes: Int,
+        clientDisconnected: Bool
+    ) {
+        self.requestID = requestID
+        self.trace = trace
+        self.traceFromClient = traceFromClient
+        self.startedAtNs = startedAtNs
+        self.durationMs = durationMs
+        self.method = method
+        self.route = route
+        self.status = status
+        self.failure = failure
+        self.request = request
+        self.backendName = backendName
+        self.providerName = providerName
+        self.serverAddress = serverAddress
+        self.configuredModel = configuredModel
+        self.requestedModel = requestedModel
+        self.maxTokens = maxTokens
+        self.queueMs = queueMs
+        self.result = result
+        self.replyText = replyText
+        self.streamed = streamed
+        self.handlerTTFTMs = handlerTTFTMs
+        self.requestBytes = requestBytes
+        self.responseBytes = responseBytes
+        self.clientDisconnected = clientDisconnected
+    }
 }
 
 /// Receives every finished chat request. The seam where spans, evaluations and metrics attach.

@@ -12,6 +12,17 @@ public struct ChatRequest: Sendable, Equatable {
     /// The client accepts `text/event-stream`.
     public var stream: Bool
 
+    public init(
+        messages: [ChatMessage], sessionID: String? = nil, maxTokens: Int? = nil, temperature: Double? = nil,
+        stream: Bool = false
+    ) {
+        self.messages = messages
+        self.sessionID = sessionID
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.stream = stream
+    }
+
     /// Total characters of all messages (for spans and evaluations budgets).
     public var inputCharacters: Int { messages.reduce(0) { $0 + $1.content.count } }
 }

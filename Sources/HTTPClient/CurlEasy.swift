@@ -126,7 +126,11 @@ final class CurlEasy: @unchecked Sendable {
         kagami_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var contentType: UnsafeMutablePointer<CChar>?
         kagami_curl_getinfo_str(handle, CURLINFO_CONTENT_TYPE, &contentType)
-        return HTTPResponseHead(status: status, contentType: contentType.map { String(cString: $0) }, timings: timings)
+        var retryAfter: curl_off_t = 0
+        kagami_curl_getinfo_off(handle, CURLINFO_RETRY_AFTER, &retryAfter)
+        return HTTPResponseHead(
+            status: status, contentType: contentType.map { String(cString: $0) }, timings: timings,
+            retryAfterSeconds: retryAfter > 0 ? Int(retryAfter) : nil)
     }
 
     private func readTimings() -> HTTPTimings {

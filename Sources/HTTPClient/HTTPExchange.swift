@@ -58,10 +58,15 @@ public struct HTTPResponseHead: Sendable, Equatable {
     public var status: Int
     public var contentType: String?
     public var timings: HTTPTimings
+    /// The `Retry-After` header in seconds (libcurl parses both forms), when the server sent one.
+    public var retryAfterSeconds: Int?
 
-    public init(status: Int, contentType: String? = nil, timings: HTTPTimings = HTTPTimings()) {
+    public init(
+        status: Int, contentType: String? = nil, timings: HTTPTimings = HTTPTimings(), retryAfterSeconds: Int? = nil
+    ) {
         self.status = status
         self.contentType = contentType
         self.timings = timings
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }

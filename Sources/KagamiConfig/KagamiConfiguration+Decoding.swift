@@ -42,7 +42,7 @@ extension KagamiConfiguration: Decodable {
             decoder,
             allowed: [
                 "site", "backends", "routes", "limits", "handler", "nginx", "storage", "masking", "cost",
-                "observability", "sampler", "$comment",
+                "observability", "sampler", "exporters", "rum", "$comment",
             ])
         let defaults = KagamiConfiguration()
         self.init(
@@ -56,7 +56,9 @@ extension KagamiConfiguration: Decodable {
             masking: try object.value("masking", default: defaults.masking),
             cost: try object.value("cost", default: defaults.cost),
             observability: try object.value("observability", default: defaults.observability),
-            sampler: try object.value("sampler", default: defaults.sampler))
+            sampler: try object.value("sampler", default: defaults.sampler),
+            exporters: try object.value("exporters", default: defaults.exporters),
+            rum: try object.value("rum", default: defaults.rum))
     }
 }
 

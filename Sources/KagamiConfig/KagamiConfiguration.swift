@@ -16,6 +16,10 @@ public struct KagamiConfiguration: Sendable, Equatable {
     public var cost: CostSettings
     public var observability: ObservabilitySettings
     public var sampler: SamplerSettings
+    /// OTLP, Datadog and Prometheus exporters.
+    public var exporters: ExporterSettings
+    /// The RUM script and the beacon handler.
+    public var rum: RUMSettings
 
     public init(
         site: SiteSettings = SiteSettings(), backends: [String: BackendSettings] = ["default": BackendSettings()],
@@ -23,8 +27,11 @@ public struct KagamiConfiguration: Sendable, Equatable {
         handler: HandlerSettings = HandlerSettings(), nginx: NginxSettings = NginxSettings(),
         storage: StorageSettings = StorageSettings(), masking: MaskingSettings = MaskingSettings(),
         cost: CostSettings = CostSettings(), observability: ObservabilitySettings = ObservabilitySettings(),
-        sampler: SamplerSettings = SamplerSettings()
+        sampler: SamplerSettings = SamplerSettings(), exporters: ExporterSettings = ExporterSettings(),
+        rum: RUMSettings = RUMSettings()
     ) {
+        self.rum = rum
+        self.exporters = exporters
         self.nginx = nginx
         self.storage = storage
         self.masking = masking

@@ -54,12 +54,15 @@ public struct NginxConfigRenderer: Sendable {
 
                 """
         }
-        out += """
+        let rum = configuration.rum
+        if rum.ratePerSecond > 0 {
+            out += """
 
-            # Beacons: generous, but a flood from one address gets 429 before it reaches the handler.
-            limit_req_zone $binary_remote_addr zone=kagami_rum:10m rate=20r/s;
+                # Beacons: generous, but a flood from one address gets 429 before it reaches the handler.
+                limit_req_zone $binary_remote_addr zone=kagami_rum:10m rate=\(rum.ratePerSecond)r/s;
 
-            """
+                """
+        }
         return out
     }
 
@@ -134,13 +137,35 @@ public struct NginxConfigRenderer: Sendable {
 
                 """
         }
+        let prometheus = configuration.exporters.prometheus
+        if prometheus.enabled {
+            let rules = prometheus.allow.map { "    allow \($0);\n" }.joined()
+            out += """
+
+                # Prometheus scrapes ChatHandler here; only exporters.prometheus.allow may read it.
+                location = /metrics {
+                \(rules)    deny all;
+                    access_log off;
+                    include fastcgi_params;
+                    fastcgi_pass kagami_chat;
+                    fastcgi_keep_conn on;
+                    error_page 502 504 = @kagami_handler_down;
+                }
+
+                """
+        }
+        let rumRateLimit =
+            configuration.rum.ratePerSecond > 0
+            ? """
+                limit_req zone=kagami_rum burst=\(configuration.rum.burst) nodelay;
+                limit_req_status 429;
+
+            """ : ""
         out += """
 
             # Real-user-monitoring beacons (sendBeacon bodies stay under 64 KiB).
             location = /rum {
-                limit_req zone=kagami_rum burst=50 nodelay;
-                limit_req_status 429;
-                client_max_body_size 64k;
+            \(rumRateLimit)    client_max_body_size 64k;
                 access_log off;
                 include fastcgi_params;
                 fastcgi_param REQUEST_ID $request_id;

@@ -167,4 +167,6 @@ public enum StoreItem: Sendable {
     case host(HostSample)
     case processes([ProcessSample])
     case residency(timeNs: UInt64, backend: String, models: [ResidencySample])
+    /// Browser events from one beacon (RUMBeacon).
+    case rum([RUMEvent])
 }

@@ -31,6 +31,7 @@ final class StoreWriter: @unchecked Sendable {
         let host: SQLiteStatement
         let process: SQLiteStatement
         let residency: SQLiteStatement
+        let rum: SQLiteStatement
 
         init(_ db: SQLiteDatabase) throws(StorageError) {
             chat = try db.prepare(
@@ -59,6 +60,11 @@ final class StoreWriter: @unchecked Sendable {
             host = try db.prepare("INSERT OR REPLACE INTO host_samples VALUES (?1,?2,?3,?4,?5)")
             process = try db.prepare("INSERT OR REPLACE INTO process_samples VALUES (?1,?2,?3,?4,?5,?6)")
             residency = try db.prepare("INSERT OR REPLACE INTO model_residency VALUES (?1,?2,?3,?4,?5,?6)")
+            rum = try db.prepare(
+                """
+                INSERT INTO rum_events (time_ns, session_id, view_id, type, name, trace_id, value, attributes, country,
+                    region, city, browser, os, device) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)
+                """)
         }
     }
 
@@ -182,6 +188,14 @@ final class StoreWriter: @unchecked Sendable {
                 try s.residency.run([
                     .int(Int64(m.timeNs)), .text(m.backend), .text(m.model), int64(m.sizeBytes), int64(m.vramBytes),
                     text(m.expiresAt),
+                ])
+            }
+        case .rum(let events):
+            for e in events {
+                try s.rum.run([
+                    .int(Int64(e.timeNs)), .text(e.sessionID), text(e.viewID), .text(e.type), text(e.name),
+                    text(e.traceID), double(e.value), .text(e.attributesJSON), text(e.country), text(e.region),
+                    text(e.city), text(e.browser), text(e.os), text(e.device),
                 ])
             }
         }

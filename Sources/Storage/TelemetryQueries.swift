@@ -41,7 +41,7 @@ public struct WindowSummary: Sendable, Equatable {
 /// The store's read side: the queries behind the CLI and the dashboard. Opens its own connection, so
 /// reads never wait for the writer (WAL).
 public final class TelemetryQueries {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase  // internal: the query extensions (TelemetryQueries+RUM) use it
 
     public init(path: String) throws(StorageError) {
         database = try SQLiteDatabase(path: path)

@@ -65,6 +65,13 @@ public final class TelemetryStore: @unchecked Sendable {
     /// Items committed so far.
     public var written: Int { writtenItems.load(ordering: .relaxed) }
 
+    /// Items waiting for the writer right now.
+    public var queueDepth: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return queue.count + inFlight
+    }
+
     /// Opens (or creates, migrates, or — if corrupt — sets aside and recreates) the database and starts the
     /// writer thread. Never throws: a store that cannot open keeps retrying in the background.
     public init(configuration: Configuration, log: Log) {

@@ -143,6 +143,8 @@ class Stack:
              "--run-dir", str(self.home / "run"), "--templates", str(ROOT / "templates")],
             check=True, capture_output=True, text=True, env=self.env)
         self.start_handler(handler_args or [])
+        if (self.bin / "RUMBeacon").exists():
+            self.start_rum()
         self._start_nginx()
 
     @property
@@ -161,6 +163,30 @@ class Stack:
             [str(self.bin / "ChatHandler"), "--config", str(self.config_path), "--socket", str(self.socket_path),
              *(extra or [])], stdout=log, stderr=log, env=self.env)
         wait_until(lambda: self.socket_path.exists(), 10, "ChatHandler socket")
+
+    @property
+    def rum_socket_path(self) -> Path:
+        return self.home / "run" / "rum.sock"
+
+    @property
+    def rum_log(self) -> Path:
+        return self.home / "logs" / "rum.log"
+
+    def start_rum(self, extra: list[str] | None = None):
+        """Starts RUMBeacon on home/run/rum.sock (nginx's /rum upstream), with the same config and store."""
+        if self.rum_socket_path.exists():
+            self.rum_socket_path.unlink()
+        log = open(self.rum_log, "ab")
+        self.procs["rum"] = subprocess.Popen(
+            [str(self.bin / "RUMBeacon"), "--config", str(self.config_path), "--socket", str(self.rum_socket_path),
+             *(extra or [])], stdout=log, stderr=log, env=self.env)
+        wait_until(lambda: self.rum_socket_path.exists(), 10, "RUMBeacon socket")
+
+    def stop_rum(self):
+        """SIGTERM RUMBeacon and wait: it flushes its store."""
+        proc = self.procs["rum"]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
 
     def _start_nginx(self):
         template = (ROOT / "nginx" / "dev.conf.in").read_text()
@@ -214,7 +240,7 @@ class Stack:
         return self.procs["chat"].poll() is None
 
     def stop(self):
-        for name in ("nginx", "chat"):
+        for name in ("nginx", "chat", "rum"):
             proc = self.procs.get(name)
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
