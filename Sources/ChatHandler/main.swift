@@ -40,6 +40,7 @@ let usage = """
 func fail(_ message: String) -> Never { exitWithUsageError("ChatHandler", message) }
 
 func runChatHandler() {
+    FastCGIServer.blockStopSignals()
     var arguments = Array(CommandLine.arguments.dropFirst())
     var configPath: String? = nil
     var socketPath: String? = nil
@@ -169,9 +170,12 @@ func runChatHandler() {
     } catch {
         fail(error.description)
     }
-    pipeline.flush(timeoutMs: 3_000)
+    let stopping = monotonicMilliseconds()
+    let flushed = pipeline.flush(timeoutMs: 3_000)
     exporters.shutdown()
     store.shutdown(timeoutMs: 3_000)
+    log.info(
+        "telemetry flushed", [("complete", .bool(flushed)), ("ms", .double(monotonicMilliseconds() - stopping))])
     exit(0)
 }
 

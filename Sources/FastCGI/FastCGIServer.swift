@@ -54,15 +54,29 @@ public final class FastCGIServer: Sendable {
         self.log = log
     }
 
-    /// Serves until SIGTERM or SIGINT, then drains and returns. Call from the main thread, once.
-    public func run(_ responder: some Responder) throws(FastCGIServerError) {
+    /// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, and ignores SIGPIPE.
+    /// Call first thing in `main`, before anything starts a thread (stores, exporters): a thread that leaves
+    /// them unblocked would receive them, and libfcgi's handler would swallow the stop request.
+    public static func blockStopSignals() {
         signal(SIGPIPE, SIG_IGN)
-        // Block the stop signals in every thread; one thread collects them with sigwait.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
+        var stopSignals = Self.stopSignals
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+    }
+
+    private static var stopSignals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        return set
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains and returns. Call from the main thread, once, after
+    /// ``blockStopSignals()``.
+    public func run(_ responder: some Responder) throws(FastCGIServerError) {
+        // One thread collects the stop signals with sigwait; all others have them blocked.
+        Self.blockStopSignals()
+        var stopSignals = Self.stopSignals
 
         guard FCGX_Init() == 0 else { throw FastCGIServerError(description: "FCGX_Init failed") }
         let listenFD = try openListenSocket()

@@ -60,7 +60,19 @@ def start_with_inherited_socket(target_fd: int):
                             stdin=subprocess.DEVNULL if target_fd != 0 else None,
                             stderr=open(os.path.join(directory, "handler.log"), "wb"), env=env)
     listener.close()
+    proc.log_path = os.path.join(directory, "handler.log")
     return proc, path
+
+
+def stop(proc):
+    """SIGTERM must drain and exit 0 promptly; on failure show what the handler said."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = "still running 10 s after SIGTERM"
+    assert code == 0, f"{code}: {Path(proc.log_path).read_text()[-2000:]}"
 
 
 def test_systemd_socket_activation_on_fd_3():
@@ -70,8 +82,7 @@ def test_systemd_socket_activation_on_fd_3():
         assert answer.startswith(b"Status: 405")
         assert b'"code":"method_not_allowed"' in answer
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        stop(proc)
 
 
 def test_classic_fastcgi_socket_on_fd_0():
@@ -79,8 +90,7 @@ def test_classic_fastcgi_socket_on_fd_0():
     try:
         assert fastcgi_get("/nope", path).startswith(b"Status: 404")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        stop(proc)
 
 
 def test_no_socket_at_all_is_a_clear_error():
