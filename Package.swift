@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "KagamiSampler", targets: ["KagamiSampler"]),
         .executable(name: "kagami-obs", targets: ["KagamiObs"]),
         .executable(name: "RUMBeacon", targets: ["RUMBeacon"]),
+        .executable(name: "DashboardAPI", targets: ["DashboardAPI"]),
     ],
     targets: [
         // C boundary: system libraries from Debian, with typed wrappers for variadic calls.
@@ -57,7 +58,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "KagamiObs", dependencies: ["Storage", "KagamiConfig", "Telemetry"], swiftSettings: strict),
-        .target(name: "SiteKit", dependencies: ["KagamiConfig", "LLMBackends", "HTTPClient"], swiftSettings: strict),
+        .target(
+            name: "SiteKit", dependencies: ["KagamiConfig", "LLMBackends", "HTTPClient", "Privacy"],
+            swiftSettings: strict),
         .executableTarget(
             name: "SiteGen", dependencies: ["SiteKit", "KagamiConfig", "HTTPClient"], swiftSettings: strict),
         .executableTarget(
@@ -83,6 +86,10 @@ let package = Package(
         .executableTarget(
             name: "RUMBeacon", dependencies: ["RUM", "FastCGI", "KagamiConfig", "Storage", "Telemetry"],
             swiftSettings: strict),
+        .target(name: "Dashboard", dependencies: ["FastCGI", "Storage", "Telemetry"], swiftSettings: strict),
+        .executableTarget(
+            name: "DashboardAPI", dependencies: ["Dashboard", "FastCGI", "KagamiConfig", "Telemetry"],
+            swiftSettings: strict),
 
         .target(
             name: "TestSupport",
@@ -94,7 +101,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "KagamiConfigTests", dependencies: ["KagamiConfig"], swiftSettings: strict),
         .testTarget(
-            name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig", "LLMBackends"],
+            name: "SiteKitTests", dependencies: ["SiteKit", "KagamiConfig", "LLMBackends", "Privacy"],
             resources: [.copy("Golden")], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
         .testTarget(
@@ -114,6 +121,9 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "DashboardTests", dependencies: ["Dashboard", "Storage", "Telemetry", "FastCGI"],
+            swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Telemetry"], swiftSettings: strict),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy"], swiftSettings: strict),
         .testTarget(

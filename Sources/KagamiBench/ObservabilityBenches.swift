@@ -46,7 +46,9 @@ func benchTraceBuild(n: Int) {
 private func traceBuild(n: Int, configuration: KagamiConfiguration, label: String) {
     let directory = temporaryDirectory()
     defer { removeTree(directory) }
-    let store = TelemetryStore(configuration: .init(path: directory + "/bench.db"), log: Log(component: "bench"))
+    // Room for every trace: this measures building, not the store's drop policy.
+    let store = TelemetryStore(
+        configuration: .init(path: directory + "/bench.db", queueCapacity: 2 * n + 1_000), log: Log(component: "bench"))
     let builder = try! ChatTraceBuilder(configuration: configuration, hashKey: Array("bench".utf8))
     let records = (0..<64).map(sampleRecord)
     // 1. The whole build (evaluations + masking + spans) as the pipeline thread does it, plus the store enqueue.
@@ -68,7 +70,7 @@ private func traceBuild(n: Int, configuration: KagamiConfiguration, label: Strin
         handOver.append((monotonicMilliseconds() - started) * 1000)
     }
     pipeline.flush(timeoutMs: 600_000)
-    store.shutdown()
+    store.shutdown(timeoutMs: 600_000)
     let (median, p99) = percentiles(samples)
     let (handMedian, handP99) = percentiles(handOver)
     print("trace-build: \(label), 2 KB prompt and 2 KB reply, N=\(n)")

@@ -30,6 +30,11 @@ public struct SHA256: Sendable {
     }
 
     /// Adds `bytes` to the message; contiguous input (arrays, native strings' UTF-8) is hashed in place.
+    /// The digest of `bytes` as lower-case hex (content-hashed file names, CSP hashes' inputs).
+    public static func hexDigest<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        HMACSHA256.hex(hash(bytes))
+    }
+
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             update(UnsafeRawBufferPointer(buffer))

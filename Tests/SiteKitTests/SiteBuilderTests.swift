@@ -1,5 +1,6 @@
 import Foundation
 import KagamiConfig
+import Privacy
 import Testing
 
 @testable import SiteKit
@@ -34,8 +35,8 @@ import Testing
     #expect(page.contains("<code>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</code>"))
     #expect(page.contains("&lt;img src=x onerror=alert(1)&gt;"))
     #expect(page.contains(#""served_by":"\u003cscript\u003ealert(\u0027x\u0027)\u003c/script\u003e""#))
-    // The only script elements are the page's own.
-    #expect(page.components(separatedBy: "<script").count - 1 == 2)
+    // The only script elements are the page's own: the inlined RUM script, chat.js and the page data.
+    #expect(page.components(separatedBy: "<script").count - 1 == 3)
 }
 
 @Test func everyRouteIsDisabledWhenTheBackendServesNothing() throws {
@@ -74,7 +75,7 @@ import Testing
     let with = try SiteBuilder(configuration: goldenConfiguration(), sources: try smallSources(page: page, rum: script))
         .build(snapshot: goldenSnapshot()).pages["index.html"]!
     #expect(with.hasPrefix("<script>window.rum = 1;</script>|"))
-    let expectedHash = "'sha256-" + Data(SHA256.digest(Array(script.utf8))).base64EncodedString() + "'"
+    let expectedHash = "'sha256-" + Data(SHA256.hash(Array(script.utf8))).base64EncodedString() + "'"
     #expect(with.contains("script-src &#39;self&#39; " + TemplateEscaping.html(expectedHash)))
     let without = try SiteBuilder(
         configuration: goldenConfiguration(), sources: try smallSources(page: page, rum: "// only a comment\n/* and */"))

@@ -1,3 +1,5 @@
+import Privacy
+
 /// A rendered site, in memory: the pages and the content-hashed assets they reference.
 public struct SiteBuild: Sendable, Equatable {
     /// Page content by path under `public/` (`index.html`).
@@ -18,6 +20,6 @@ public struct SiteBuild: Sendable, Equatable {
             bytes += Array(path.utf8) + [0] + Array(content.utf8) + [0]
         }
         for name in assets.keys.sorted() { bytes += Array(name.utf8) + [0] }
-        return String(SHA256.hex(bytes).prefix(16))
+        return String(SHA256.hexDigest(bytes).prefix(16))
     }
 }

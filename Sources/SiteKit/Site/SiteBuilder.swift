@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KagamiConfig
+import Privacy
 
 /// Renders the site for a configuration and a model snapshot: pure, so it is tested without a server and the
 /// same inputs always give the same bytes (golden files depend on it).
@@ -36,7 +37,7 @@ public struct SiteBuilder: Sendable {
     /// `chat.js` + content → `chat.<first 12 hex of SHA-256>.js`: a new name whenever the content changes, so
     /// the file can be cached forever.
     public static func hashedName(_ name: String, _ bytes: [UInt8]) -> String {
-        let hash = String(SHA256.hex(bytes).prefix(12))
+        let hash = String(SHA256.hexDigest(bytes).prefix(12))
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name + "." + hash }
         return name[..<dot] + "." + hash + name[dot...]
     }
@@ -76,11 +77,14 @@ public struct SiteBuilder: Sendable {
                 case .unreachable: ("unreachable", [])
                 case .served(let list): ("served", list)
                 }
-            backends.append(["name": .string(name), "state": .string(state), "models": .list(served.map { .string($0) })])
+            backends.append([
+                "name": .string(name), "state": .string(state), "models": .list(served.map { .string($0) }),
+            ])
         }
-        let rum = sources.rumScript ?? ""
+        // `rum.enabled: false` is the off switch: no script, so no beacons and no CSP hash.
+        let rum = configuration.rum.enabled ? sources.rumScript ?? "" : ""
         var scriptSources = "'self'"
-        if !rum.isEmpty { scriptSources += " 'sha256-\(Data(SHA256.digest(Array(rum.utf8))).base64EncodedString())'" }
+        if !rum.isEmpty { scriptSources += " 'sha256-\(Data(SHA256.hash(Array(rum.utf8))).base64EncodedString())'" }
         let translations = TemplateValue.object(
             strings.text.mapValues { table in .object(table.mapValues { .string($0) }) })
         return [
@@ -93,6 +97,12 @@ public struct SiteBuilder: Sendable {
             "backends": .list(backends),
             "assets": .object(assetURLs),
             "rum_script": .string(rum),
+            // Read by the RUM script from its own element (`data-config`): the script text stays constant, so
+            // its CSP hash does not change with the settings.
+            "rum_config": [
+                "endpoint": "/rum", "sample_ppm": .int(Int((configuration.rum.sampleRate * 1_000_000).rounded())),
+                "respect_privacy_signals": .bool(configuration.rum.respectPrivacySignals),
+            ],
             "csp": .string(
                 "default-src 'none'; script-src \(scriptSources); style-src 'self'; connect-src 'self'; "
                     + "img-src 'self' data:; base-uri 'none'; form-action 'none'"),
