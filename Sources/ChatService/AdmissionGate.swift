@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Telemetry
 
 /// Limits how many requests one backend works on at once, with a bounded, first-come queue behind it.
 ///
@@ -8,7 +6,7 @@
 /// wait is the `queue` phase of the trace) instead of slowing everyone. A full queue or a wait past the
 /// deadline is refused at once, so the client gets 503 with `Retry-After` rather than a hung request.
 ///
-/// `@unchecked Sendable`: all state is guarded by the pthread mutex.
+/// `@unchecked Sendable`: all state is guarded by the condition lock.
 public final class AdmissionGate: @unchecked Sendable {
     /// Why a request was not admitted.
     public enum Refusal: Error, Equatable {
@@ -18,95 +16,65 @@ public final class AdmissionGate: @unchecked Sendable {
 
     public let maxConcurrency: Int
     public let maxQueue: Int
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
     private var running = 0
     private var waiting = 0
     /// Tickets make the queue first-come, first-served: only the oldest waiter may take a free slot.
     private var nextTicket: UInt64 = 0
     private var servingTicket: UInt64 = 0
+    /// Tickets whose holders gave up waiting; skipped when their turn comes.
+    private var abandoned: Set<UInt64> = []
 
     public init(maxConcurrency: Int, maxQueue: Int) {
         self.maxConcurrency = max(1, maxConcurrency)
         self.maxQueue = max(0, maxQueue)
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
     }
 
     /// Requests running and waiting right now.
-    public var depth: (running: Int, waiting: Int) {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return (running, waiting)
-    }
+    public var depth: (running: Int, waiting: Int) { lock.withLock { (running, waiting) } }
 
     /// Waits for a slot (at most `timeoutMs`); returns how long it waited. Pair every success with ``release()``.
     public func acquire(timeoutMs: Int) throws(Refusal) -> Double {
-        let started = now()
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        if running < maxConcurrency && waiting == 0 {
-            running += 1
-            return 0
-        }
-        guard waiting < maxQueue else { throw .queueFull }
-        let ticket = nextTicket
-        nextTicket += 1
-        waiting += 1
-        defer { waiting -= 1 }
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        deadline.tv_sec += timeoutMs / 1000
-        deadline.tv_nsec += (timeoutMs % 1000) * 1_000_000
-        if deadline.tv_nsec >= 1_000_000_000 {
-            deadline.tv_sec += 1
-            deadline.tv_nsec -= 1_000_000_000
-        }
-        while !(running < maxConcurrency && servingTicket == ticket) {
-            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT {
-                if running < maxConcurrency && servingTicket == ticket { break }
-                // Give up our place; later tickets must not wait for us.
-                if servingTicket == ticket { servingTicket += 1 } else { abandoned.insert(ticket) }
-                skipAbandoned()
-                pthread_cond_broadcast(condition)
-                throw .timedOut(waitedMs: now() - started)
+        let started = monotonicNs()
+        let deadline = started + UInt64(max(0, timeoutMs)) * 1_000_000
+        let outcome: Result<Double, Refusal> = lock.withLock {
+            if running < maxConcurrency && waiting == 0 {
+                running += 1
+                return .success(0)
             }
+            guard waiting < maxQueue else { return .failure(.queueFull) }
+            let ticket = nextTicket
+            nextTicket += 1
+            waiting += 1
+            defer { waiting -= 1 }
+            while !(running < maxConcurrency && servingTicket == ticket) {
+                if monotonicNs() >= deadline {
+                    // Give up our place; later tickets must not wait for us.
+                    if servingTicket == ticket { servingTicket += 1 } else { abandoned.insert(ticket) }
+                    skipAbandoned()
+                    lock.broadcast()
+                    return .failure(.timedOut(waitedMs: Double(monotonicNs() - started) / 1e6))
+                }
+                lock.wait(untilNs: deadline)
+            }
+            servingTicket += 1
+            skipAbandoned()
+            running += 1
+            lock.broadcast()
+            return .success(Double(monotonicNs() - started) / 1e6)
         }
-        servingTicket += 1
-        skipAbandoned()
-        running += 1
-        pthread_cond_broadcast(condition)
-        return now() - started
+        return try outcome.get()
     }
 
     /// Frees the slot taken by a successful ``acquire(timeoutMs:)``.
     public func release() {
-        pthread_mutex_lock(mutex)
-        running -= 1
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
+        lock.withLock {
+            running -= 1
+            lock.broadcast()
+        }
     }
-
-    private var abandoned: Set<UInt64> = []
 
     private func skipAbandoned() {
         while abandoned.remove(servingTicket) != nil { servingTicket += 1 }
-    }
-
-    private func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
     }
 }

@@ -15,7 +15,7 @@ import Telemetry
 /// background. A store that cannot write (disk full, unwritable, corrupt) never stops the chat: items are
 /// counted as dropped, one log line a minute says why, and writing resumes when the cause goes away.
 ///
-/// `@unchecked Sendable`: the queue is guarded by the pthread mutex; the connection is used by the writer
+/// `@unchecked Sendable`: the queue is guarded by the condition lock; the connection is used by the writer
 /// thread only.
 public final class TelemetryStore: @unchecked Sendable {
     /// Store settings; defaults suit a small VPS.
@@ -51,12 +51,12 @@ public final class TelemetryStore: @unchecked Sendable {
 
     public let configuration: Configuration
     private let log: Log
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
     private var queue: [StoreItem] = []
     private var inFlight = 0
     private var stopping = false
     private var writerStopped = false
+    private var flushRequested = false
     private let droppedItems = Atomic<Int>(0)
     private let writtenItems = Atomic<Int>(0)
 
@@ -66,102 +66,71 @@ public final class TelemetryStore: @unchecked Sendable {
     public var written: Int { writtenItems.load(ordering: .relaxed) }
 
     /// Items waiting for the writer right now.
-    public var queueDepth: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return queue.count + inFlight
-    }
+    public var queueDepth: Int { lock.withLock { queue.count + inFlight } }
 
     /// Opens (or creates, migrates, or — if corrupt — sets aside and recreates) the database and starts the
     /// writer thread. Never throws: a store that cannot open keeps retrying in the background.
     public init(configuration: Configuration, log: Log) {
         self.configuration = configuration
         self.log = log
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
         let writer = StoreWriter(configuration: configuration, log: log)
         spawnThread(stackSize: 1 << 20) { [self] in self.writerLoop(writer) }
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
     }
 
     /// Hands `item` to the writer. Never blocks on disk; returns `false` (and counts a drop) when the queue
     /// is full.
     @discardableResult
     public func enqueue(_ item: StoreItem) -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard !stopping, queue.count < configuration.queueCapacity else {
-            droppedItems.add(1, ordering: .relaxed)
-            return false
+        lock.withLock {
+            guard !stopping, queue.count < configuration.queueCapacity else {
+                droppedItems.add(1, ordering: .relaxed)
+                return false
+            }
+            queue.append(item)
+            if queue.count >= configuration.batchSize { lock.broadcast() }
+            return true
         }
-        queue.append(item)
-        if queue.count >= configuration.batchSize { pthread_cond_signal(condition) }
-        return true
     }
 
     /// Waits until everything enqueued so far is written (or `timeoutMs` passes); returns whether it was.
     @discardableResult
     public func flush(timeoutMs: Int = 5_000) -> Bool {
-        let deadline = monotonicMilliseconds() + Double(timeoutMs)
-        pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-        while monotonicMilliseconds() < deadline {
-            pthread_mutex_lock(mutex)
-            let idle = queue.isEmpty && inFlight == 0
-            if !idle { pthread_cond_broadcast(condition) }
-            pthread_mutex_unlock(mutex)
-            if idle { return true }
-            usleep(2_000)
+        let deadline = monotonicNs() + UInt64(timeoutMs) * 1_000_000
+        return lock.withLock {
+            flushRequested = true
+            lock.broadcast()
+            while !(queue.isEmpty && inFlight == 0) {
+                if monotonicNs() >= deadline { return false }
+                lock.wait(untilNs: min(deadline, monotonicNs() + 5_000_000))
+            }
+            return true
         }
-        return false
     }
 
     /// Writes what is queued (up to `timeoutMs`) and stops the writer. Later items are dropped.
     public func shutdown(timeoutMs: Int = 5_000) {
         flush(timeoutMs: timeoutMs)
-        pthread_mutex_lock(mutex)
-        stopping = true
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-        let deadline = monotonicMilliseconds() + Double(timeoutMs)
-        while monotonicMilliseconds() < deadline {
-            pthread_mutex_lock(mutex)
-            let done = writerStopped
-            pthread_mutex_unlock(mutex)
-            if done { return }
-            usleep(2_000)
+        let deadline = monotonicNs() + UInt64(timeoutMs) * 1_000_000
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+            while !writerStopped && monotonicNs() < deadline { lock.wait(untilNs: deadline) }
         }
     }
 
     private func writerLoop(_ writer: StoreWriter) {
-        var nextMaintenance = monotonicMilliseconds() + 5_000
+        var nextMaintenance = monotonicNs() + 5_000_000_000
         while true {
-            pthread_mutex_lock(mutex)
-            if queue.isEmpty && !stopping {
-                var deadline = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &deadline)
-                deadline.tv_nsec += configuration.flushIntervalMs * 1_000_000
-                deadline.tv_sec += deadline.tv_nsec / 1_000_000_000
-                deadline.tv_nsec %= 1_000_000_000
-                pthread_cond_timedwait(condition, mutex, &deadline)
+            let (batch, stop): ([StoreItem], Bool) = lock.withLock {
+                if queue.isEmpty && !stopping && !flushRequested {
+                    lock.wait(untilNs: monotonicNs() + UInt64(configuration.flushIntervalMs) * 1_000_000)
+                }
+                flushRequested = false
+                let batch = Array(queue.prefix(configuration.batchSize))
+                queue.removeFirst(batch.count)
+                inFlight = batch.count
+                return (batch, stopping && queue.isEmpty)
             }
-            let batch = Array(queue.prefix(configuration.batchSize))
-            queue.removeFirst(batch.count)
-            inFlight = batch.count
-            let stop = stopping && queue.isEmpty
-            pthread_mutex_unlock(mutex)
-
             if !batch.isEmpty {
                 if writer.write(batch) {
                     writtenItems.add(batch.count, ordering: .relaxed)
@@ -169,18 +138,20 @@ public final class TelemetryStore: @unchecked Sendable {
                     droppedItems.add(batch.count, ordering: .relaxed)
                 }
             }
-            pthread_mutex_lock(mutex)
-            inFlight = 0
-            pthread_mutex_unlock(mutex)
+            lock.withLock {
+                inFlight = 0
+                lock.broadcast()
+            }
             if stop { break }
-            if monotonicMilliseconds() >= nextMaintenance {
+            if monotonicNs() >= nextMaintenance {
                 writer.maintain()
-                nextMaintenance = monotonicMilliseconds() + Double(configuration.maintenanceIntervalSeconds) * 1000
+                nextMaintenance = monotonicNs() + UInt64(configuration.maintenanceIntervalSeconds) * 1_000_000_000
             }
         }
         writer.close()
-        pthread_mutex_lock(mutex)
-        writerStopped = true
-        pthread_mutex_unlock(mutex)
+        lock.withLock {
+            writerStopped = true
+            lock.broadcast()
+        }
     }
 }
