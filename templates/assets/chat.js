@@ -8,7 +8,7 @@
   const sendButton = $('send'), stopButton = $('stop');
   const store = window.sessionStorage;
   let lang = pickLanguage();
-  let controller = null;
+  let controller = null, currentTrace = null;
 
   // --- language ------------------------------------------------------------------------------------------
   function pickLanguage() {
@@ -56,6 +56,12 @@
     const a = new Uint8Array(bytes);
     crypto.getRandomValues(a);
     return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  // Tells the RUM script (templates/rum.js) what the user did and saw; a page without it ignores the event.
+  function track(name, detail) {
+    try {
+      window.dispatchEvent(new CustomEvent('kagami:action', { detail: Object.assign({ name: name, lang: lang }, detail) }));
+    } catch (e) { /* monitoring must never break the chat */ }
   }
   function sessionId() {
     let id = store.getItem('kagami.session');
@@ -165,20 +171,22 @@
     setStatus(t('generating'));
     setBusy(true);
     controller = new AbortController();
-    const started = performance.now();
-    let firstToken = null, answer = '', done = null, failure = null;
+    const started = performance.now(), traceId = randomHex(16);
+    currentTrace = traceId;
+    let firstToken = null, painted = null, answer = '', done = null, failure = null, status = null;
     try {
       const response = await fetch(route.path, {
         method: 'POST',
         signal: controller.signal,
         headers: {
           'Content-Type': 'application/json', Accept: 'text/event-stream',
-          traceparent: '00-' + randomHex(16) + '-' + randomHex(8) + '-01',
+          traceparent: '00-' + traceId + '-' + randomHex(8) + '-01',
         },
         body: JSON.stringify({
           messages: turns.map((m) => ({ role: m.role, content: m.content })), session_id: sessionId(),
         }),
       });
+      status = response.status;
       if (!response.ok || !(response.headers.get('content-type') || '').startsWith('text/event-stream')) {
         let error = {};
         try { error = (await response.json()).error || {}; } catch (e) { /* nginx HTML page: use the status */ }
@@ -206,7 +214,10 @@
             if (event === 'token') {
               answer += value.text;
               body.textContent = answer;
-              if (firstToken === null) firstToken = performance.now() - started;
+              if (firstToken === null) {
+                firstToken = performance.now() - started;
+                requestAnimationFrame(() => { painted = performance.now() - started; });
+              }
             } else if (event === 'done') {
               done = value;
             } else if (event === 'error') {
@@ -222,6 +233,8 @@
     controller = null;
     setBusy(false);
     const stopped = failure === 'stopped';
+    track('send', { traceId: traceId, route: route.path, status: status, totalMs: performance.now() - started,
+      ttftPaintedMs: painted != null ? painted : firstToken, error: stopped ? null : failure });
     if (!answer) {
       // Nothing came back: take the turn out of the conversation and give the text back for another try.
       article.remove();
@@ -261,8 +274,12 @@
       send();
     }
   });
-  stopButton.addEventListener('click', () => { if (controller) controller.abort(); });
+  stopButton.addEventListener('click', () => {
+    if (controller) track('stop', { traceId: currentTrace });
+    if (controller) controller.abort();
+  });
   $('new').addEventListener('click', () => {
+    track('new_chat', {});
     if (controller) controller.abort();
     store.removeItem('kagami.turns');
     store.removeItem('kagami.session');
@@ -274,10 +291,12 @@
     lang = lang === 'ja' ? 'en' : 'ja';
     localStorage.setItem('kagami.lang', lang);
     applyLanguage();
+    track('language', {});
   });
   picker.addEventListener('change', () => {
     store.setItem('kagami.route', picker.value);
     showRouteNote();
+    track('model_change', { route: picker.value });
   });
   const savedRoute = store.getItem('kagami.route');
   const savedIndex = data.routes.findIndex((r) => r.path === savedRoute && r.enabled);
