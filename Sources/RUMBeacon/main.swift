@@ -52,42 +52,10 @@ func geoPath(_ configured: String?, environment: [String: String]) -> String {
 
 func runRUMBeacon() {
     FastCGIServer.blockStopSignals()
-    var arguments = Array(CommandLine.arguments.dropFirst())
-    var configPath: String? = nil
-    var socketPath: String? = nil
-    var socketMode: UInt32 = 0o660
-    var listen: String? = nil
-    var threads: Int? = nil
-    var checkOnly = false
-
-    func value(for flag: String) -> String {
-        guard !arguments.isEmpty else { fail("\(flag) needs a value (see --help)") }
-        return arguments.removeFirst()
-    }
-    while !arguments.isEmpty {
-        let argument = arguments.removeFirst()
-        switch argument {
-        case "--config": configPath = value(for: argument)
-        case "--socket": socketPath = value(for: argument)
-        case "--socket-mode":
-            guard let mode = UInt32(value(for: argument), radix: 8), mode <= 0o777 else {
-                fail("--socket-mode takes an octal mode such as 660")
-            }
-            socketMode = mode
-        case "--listen": listen = value(for: argument)
-        case "--threads":
-            guard let count = Int(value(for: argument)), (1...4096).contains(count) else {
-                fail("--threads takes a number from 1 to 4096")
-            }
-            threads = count
-        case "--check": checkOnly = true
-        case "--help", "-h":
-            print(usage)
-            exit(0)
-        default: fail("unknown option \(argument) (see --help)")
-        }
-    }
-
+    let options = HandlerCommandLine.parse(
+        Array(CommandLine.arguments.dropFirst()), program: "RUMBeacon", usage: usage)
+    var configPath = options.configPath
+    let threads = options.threads
     let environment = processEnvironment()
     configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     let configuration: KagamiConfiguration
@@ -119,24 +87,14 @@ func runRUMBeacon() {
                 [("path", .string(path)), ("error", .string(error.reason))])
         }
     }
-    if checkOnly {
+    if options.checkOnly {
         print(
             "configuration OK (\(configPath ?? "built-in defaults")); geo: \(geo == nil ? "unknown (no database)" : path)"
         )
         exit(0)
     }
 
-    let address: ListenAddress
-    if let socketPath {
-        address = .unix(path: socketPath, mode: socketMode)
-    } else if let listen {
-        guard let parsed = ListenAddress.parse(listen) else { fail("--listen takes HOST:PORT, e.g. 127.0.0.1:9001") }
-        address = parsed
-    } else if let fds = environment["LISTEN_FDS"], fds == "1", environment["LISTEN_PID"] == String(getpid()) {
-        address = .inherited(fd: 3)  // systemd socket activation: SD_LISTEN_FDS_START
-    } else {
-        address = .inherited(fd: 0)
-    }
+    let address = options.listenAddress(environment: environment, program: "RUMBeacon")
 
     let store = TelemetryStore(
         configuration: .init(
