@@ -49,8 +49,9 @@ public struct ChatTraceBuilder: Sendable {
         policies = perRoute
     }
 
-    /// Builds the stored form of `record`.
-    public func build(_ record: ChatRecord) -> ChatTrace {
+    /// Builds the stored form of `record`. `evaluate: false` skips the evaluators (the costly part) when the
+    /// pipeline is overloaded; the trace is otherwise complete.
+    public func build(_ record: ChatRecord, evaluate: Bool = true) -> ChatTrace {
         let policy = policies[record.route] ?? defaultPolicies
         let prompt = record.request?.messages.last(where: { $0.role == "user" })?.content
         let result = record.result
@@ -60,7 +61,7 @@ public struct ChatTraceBuilder: Sendable {
         let coldStart = (loadMs ?? 0) >= configuration.observability.coldStartThresholdMs
 
         var evaluations: [StoredEvaluation] = []
-        if let suite, let prompt, record.request != nil, record.result != nil || !record.replyText.isEmpty {
+        if evaluate, let suite, let prompt, record.request != nil, record.result != nil || !record.replyText.isEmpty {
             let input = EvaluationInput(
                 prompt: prompt, reply: record.replyText, doneReason: result?.doneReason, maxTokens: record.maxTokens,
                 completionTokens: result?.completionTokens)

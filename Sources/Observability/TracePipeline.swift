@@ -8,7 +8,8 @@ import Telemetry
 /// the exporters.
 ///
 /// Raw text stays in memory only, and only until its trace is built. When the queue is full (more chats per
-/// second than one core can evaluate), the request thread builds the trace itself rather than lose it.
+/// second than one core can evaluate), the request thread builds the trace itself without evaluations
+/// (tens of µs instead of hundreds) rather than lose it: metrics and traces stay true, labels are skipped.
 ///
 /// `@unchecked Sendable`: the queue is guarded by its ``ConditionLock``.
 public final class TracePipeline: ChatObserver, @unchecked Sendable {
@@ -46,10 +47,10 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
             lock.broadcast()
             return true
         }
-        if !queued { dispatch(builder.build(record)) }
+        if !queued { dispatch(builder.build(record, evaluate: false)) }
     }
 
-    /// Traces the request threads had to build themselves because the queue was full.
+    /// Traces the request threads had to build themselves (without evaluations) because the queue was full.
     public var inlineBuilds: Int { lock.withLock { builtInline } }
 
     /// Waits until every record handed over so far has reached the sinks (or `timeoutMs` passes).

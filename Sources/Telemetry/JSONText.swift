@@ -3,6 +3,10 @@
 public enum JSONText {
     /// `text` as a JSON string literal, quotes included.
     public static func quote(_ text: String) -> String {
+        // Most text needs no escaping: check the bytes once and copy it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0xe2 }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
