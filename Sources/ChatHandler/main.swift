@@ -68,7 +68,7 @@ func runChatHandler() {
 
     let log = Log(component: "chat")
     HTTPClient.globalInit()
-    let http = HTTPClient(maxIdleHandles: threads ?? configuration.handler.threads)
+    let http = HTTPClient()
     let backends = BackendBinding.make(from: configuration, http: http, environment: environment, log: log)
     for route in configuration.routes {
         let backend = configuration.backends[route.backend]!

@@ -25,7 +25,7 @@ public final class ExporterSet: Sendable {
         if otlp.enabled {
             var headers = otlp.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             headers += Self.parseHeaders(environment[otlp.headersEnv] ?? "")
-            let poster = HTTPPoster(http: HTTPClient(maxIdleHandles: 2), headers: headers, gzip: otlp.gzip)
+            let poster = HTTPPoster(http: HTTPClient(), headers: headers, gzip: otlp.gzip)
             if otlp.traces {
                 exporters.append(
                     BatchExporter(
@@ -49,7 +49,7 @@ public final class ExporterSet: Sendable {
         if datadog.enabled {
             if let key = environment[datadog.apiKeyEnv], !key.isEmpty {
                 let poster = HTTPPoster(
-                    http: HTTPClient(maxIdleHandles: 2), headers: [("DD-API-KEY", key)], gzip: false)
+                    http: HTTPClient(), headers: [("DD-API-KEY", key)], gzip: false)
                 let encoder = DatadogLLMObsEncoder(mlApp: datadog.mlApp, resource: resource, extraTags: datadog.tags)
                 exporters.append(
                     BatchExporter(

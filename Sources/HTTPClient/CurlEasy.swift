@@ -6,10 +6,11 @@ import CCurl
 
 /// Owns one libcurl easy handle. Reusing it keeps the backend connection alive between requests.
 ///
-/// `@unchecked Sendable`: a handle is used by one thread at a time; ``HTTPClient`` hands it from thread to
-/// thread only through its pool's lock.
+/// `@unchecked Sendable`: a handle belongs to one thread (``HTTPClient`` keeps one per thread).
 final class CurlEasy: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    /// Set while a transfer runs on this handle.
+    var inUse = false
 
     init() throws(HTTPClientError) {
         guard let handle = curl_easy_init() else { throw .invalidRequest("curl_easy_init failed") }

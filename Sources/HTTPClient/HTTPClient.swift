@@ -1,18 +1,28 @@
 import CCurl
-import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A blocking HTTP/1.1 client over libcurl, safe to share between threads.
 ///
-/// Easy handles are pooled and reused, so consecutive requests to the same backend keep their connection.
-/// Call ``HTTPClient/globalInit()`` once before starting threads.
-public final class HTTPClient: Sendable {
-    private let pool = Mutex<[CurlEasy]>([])
-    private let maxIdleHandles: Int
+/// Each thread gets its own easy handle (a pthread key), created on first use and reused, so consecutive
+/// requests from a thread keep their backend connection and no lock is taken per request (64 handler threads
+/// contending for a shared pool cost more than the requests). Call ``HTTPClient/globalInit()`` once before
+/// starting threads.
+///
+/// `@unchecked Sendable`: the only state is the pthread key; each handle is touched by its own thread only.
+public final class HTTPClient: @unchecked Sendable {
+    private var key = pthread_key_t()
 
-    /// `maxIdleHandles`: how many idle handles (and so kept-alive connections) to keep. Default 64.
-    public init(maxIdleHandles: Int = 64) {
-        self.maxIdleHandles = maxIdleHandles
+    public init() {
+        // The destructor runs when a thread exits: release that thread's handle.
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<CurlEasy>.fromOpaque(pointer).release() }
+        }
     }
+
+    deinit { pthread_key_delete(key) }
 
     /// Initializes libcurl; must run before any thread uses a client (libcurl's rule).
     public static func globalInit() {
@@ -26,8 +36,13 @@ public final class HTTPClient: Sendable {
         _ exchange: HTTPExchange, onData: @escaping (_ status: Int, _ chunk: UnsafeRawBufferPointer) -> Bool,
         shouldContinue: @escaping () -> Bool = { true }
     ) throws(HTTPClientError) -> HTTPResponseHead {
-        let easy = try checkOut()
-        defer { checkIn(easy) }
+        let easy = try threadHandle()
+        // A callback that sends again on this thread (never done today) gets a handle of its own.
+        guard !easy.inUse else {
+            return try CurlEasy().perform(exchange, onData: onData, shouldContinue: shouldContinue)
+        }
+        easy.inUse = true
+        defer { easy.inUse = false }
         return try easy.perform(exchange, onData: onData, shouldContinue: shouldContinue)
     }
 
@@ -51,14 +66,12 @@ public final class HTTPClient: Sendable {
         return (head, body)
     }
 
-    private func checkOut() throws(HTTPClientError) -> CurlEasy {
-        if let easy = pool.withLock({ $0.popLast() }) { return easy }
-        return try CurlEasy()
-    }
-
-    private func checkIn(_ easy: CurlEasy) {
-        pool.withLock { idle in
-            if idle.count < maxIdleHandles { idle.append(easy) }
+    private func threadHandle() throws(HTTPClientError) -> CurlEasy {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<CurlEasy>.fromOpaque(pointer).takeUnretainedValue()
         }
+        let easy = try CurlEasy()
+        pthread_setspecific(key, Unmanaged.passRetained(easy).toOpaque())
+        return easy
     }
 }

@@ -35,7 +35,7 @@ func benchExporterEncode(n: Int) {
 func benchExporterThroughput(url: String, chats: Int) {
     HTTPClient.globalInit()
     let registry = MetricsRegistry()
-    let poster = HTTPPoster(http: HTTPClient(maxIdleHandles: 2), headers: [], gzip: false)
+    let poster = HTTPPoster(http: HTTPClient(), headers: [], gzip: false)
     let transport = OTLPTraceTransport(
         endpoint: url, encoding: .protobuf, openinference: true, resource: ExportResource(), poster: poster)
     let exporter = BatchExporter(

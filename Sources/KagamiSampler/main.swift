@@ -75,7 +75,7 @@ func runSampler() {
     pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
     HTTPClient.globalInit()
-    let http = HTTPClient(maxIdleHandles: 4)
+    let http = HTTPClient()
     let store = TelemetryStore(
         configuration: .init(
             path: databasePath, retentionDays: configuration.storage.retentionDays,

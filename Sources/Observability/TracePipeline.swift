@@ -7,9 +7,11 @@ import Telemetry
 /// masking, spans, cost — a few hundred µs) and hands the masked result to every sink: the store, the metrics,
 /// the exporters.
 ///
-/// Raw text stays in memory only, and only until its trace is built. When the queue is full (more chats per
-/// second than one core can evaluate), the request thread builds the trace itself without evaluations
-/// (tens of µs instead of hundreds) rather than lose it: metrics and traces stay true, labels are skipped.
+/// Raw text stays in memory only, and only until its trace is built. When chats arrive faster than one core can
+/// evaluate them (a backlog over a quarter of the queue), the pipeline skips the evaluators for that backlog —
+/// tens of µs per trace instead of hundreds — so metrics and traces stay true and only labels are missing. A
+/// queue that is full anyway drops the record and counts it; request threads never build traces themselves
+/// (64 of them contending for the metrics lock cost more than the work).
 ///
 /// `@unchecked Sendable`: the queue is guarded by its ``ConditionLock``.
 public final class TracePipeline: ChatObserver, @unchecked Sendable {
@@ -22,7 +24,8 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     private let lock = ConditionLock()
     private var queue: [ChatRecord] = []
     private var busy = false
-    private var builtInline = 0
+    private var dropped = 0
+    private var unevaluated = 0
 
     /// `capacity` bounds the raw records held at once (each holds a conversation and a reply). Default 256.
     public init(builder: ChatTraceBuilder, sinks: [Sink], capacity: Int = 256) {
@@ -38,20 +41,18 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     }
 
     public func chatFinished(_ record: ChatRecord) {
-        let queued = lock.withLock {
+        lock.withLock {
             guard queue.count < capacity else {
-                builtInline += 1
-                return false
+                dropped += 1
+                return
             }
             queue.append(record)
             lock.broadcast()
-            return true
         }
-        if !queued { dispatch(builder.build(record, evaluate: false)) }
     }
 
-    /// Traces the request threads had to build themselves (without evaluations) because the queue was full.
-    public var inlineBuilds: Int { lock.withLock { builtInline } }
+    /// Records dropped because the queue was full, and traces built without evaluations because of a backlog.
+    public var overload: (dropped: Int, unevaluated: Int) { lock.withLock { (dropped, unevaluated) } }
 
     /// Waits until every record handed over so far has reached the sinks (or `timeoutMs` passes).
     @discardableResult
@@ -78,7 +79,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
                 defer { queue.removeAll(keepingCapacity: true) }
                 return queue
             }
-            for record in batch { dispatch(builder.build(record)) }
+            let evaluate = batch.count <= capacity / 4
+            if !evaluate { lock.withLock { unevaluated += batch.count } }
+            for record in batch { dispatch(builder.build(record, evaluate: evaluate)) }
         }
     }
 
