@@ -5,7 +5,7 @@
 source "$(dirname "$0")/common.sh"
 
 RUN_PKGS=(nginx libfcgi-dev libfcgi-bin libcurl4-openssl-dev libsqlite3-dev sqlite3 libmaxminddb-dev
-          cmake make gcc g++ pkg-config curl ca-certificates python3 python3-venv procps)
+          cmake make gcc g++ pkg-config curl ca-certificates python3 python3-venv procps openssl)
 TEST_PKGS=(wrk chromium chromium-driver fonts-ipafont-gothic prometheus openssl libmaxmind-db-writer-perl)
 want=("${RUN_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")

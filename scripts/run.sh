@@ -47,6 +47,16 @@ else
     export KAGAMI_BACKEND_URL="http://127.0.0.1:$LLAMA_PORT" KAGAMI_BACKEND_TYPE=openai
 fi
 
+# The dashboard is not public: a fresh random password each run (apr1 htpasswd for nginx's auth_basic), printed
+# once below, and a shared secret that nginx hands to DashboardAPI (defence in depth).
+DASHBOARD_USER=kagami
+DASHBOARD_PASSWORD="$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-20)"
+printf '%s:%s\n' "$DASHBOARD_USER" "$(openssl passwd -apr1 "$DASHBOARD_PASSWORD")" >"$KAGAMI_HOME/dashboard.htpasswd"
+chmod 600 "$KAGAMI_HOME/dashboard.htpasswd"
+KAGAMI_DASHBOARD_HTPASSWD="$KAGAMI_HOME/dashboard.htpasswd"
+KAGAMI_DASHBOARD_KEY="$(openssl rand -hex 24)"
+export KAGAMI_DASHBOARD_HTPASSWD KAGAMI_DASHBOARD_KEY
+
 step "Generating the site and nginx configuration"
 sitegen_args=(--config "$KAGAMI_CONFIG" --out "$KAGAMI_HOME/site" --run-dir "$KAGAMI_HOME/run"
               --templates "$KAGAMI_ROOT/templates")
@@ -67,6 +77,12 @@ step "Starting RUMBeacon (real-user-monitoring beacons on /rum)"
 "$BIN/RUMBeacon" --config "$KAGAMI_CONFIG" --socket "$KAGAMI_HOME/run/rum.sock" 2>>"$KAGAMI_HOME/logs/rum.log" &
 pids+=($!)
 wait_for 10 "RUMBeacon" test -S "$KAGAMI_HOME/run/rum.sock"
+
+step "Starting DashboardAPI (the dashboard's read-only query API on /obs/api/)"
+"$BIN/DashboardAPI" --config "$KAGAMI_CONFIG" --socket "$KAGAMI_HOME/run/dashboard.sock" \
+    2>>"$KAGAMI_HOME/logs/dashboard.log" &
+pids+=($!)
+wait_for 10 "DashboardAPI" test -S "$KAGAMI_HOME/run/dashboard.sock"
 
 step "Starting KagamiSampler (host CPU/memory, model runner, loaded models)"
 "$BIN/KagamiSampler" --config "$KAGAMI_CONFIG" 2>>"$KAGAMI_HOME/logs/sampler.log" &
@@ -90,6 +106,9 @@ cat <<MSG
     curl -s http://127.0.0.1:$KAGAMI_PORT/chat -H 'Content-Type: application/json' -d '{"message":"Hello"}'
     curl -sN http://127.0.0.1:$KAGAMI_PORT/chat -H 'Content-Type: application/json' \\
          -H 'Accept: text/event-stream' -d '{"message":"Hello"}'
+
+  Dashboard: http://127.0.0.1:$KAGAMI_PORT/dashboard/
+    user: $DASHBOARD_USER   password: $DASHBOARD_PASSWORD   (new each run; shown only here)
 
   Traces:  $BIN/kagami-obs traces      (then: kagami-obs trace ID, kagami-obs summary)
   Logs: $KAGAMI_HOME/logs    Store: $KAGAMI_DB    Stop: Ctrl-C

@@ -42,7 +42,7 @@ extension KagamiConfiguration: Decodable {
             decoder,
             allowed: [
                 "site", "backends", "routes", "limits", "handler", "nginx", "storage", "masking", "cost",
-                "observability", "sampler", "exporters", "rum", "$comment",
+                "observability", "sampler", "exporters", "rum", "dashboard", "$comment",
             ])
         let defaults = KagamiConfiguration()
         self.init(
@@ -58,7 +58,8 @@ extension KagamiConfiguration: Decodable {
             observability: try object.value("observability", default: defaults.observability),
             sampler: try object.value("sampler", default: defaults.sampler),
             exporters: try object.value("exporters", default: defaults.exporters),
-            rum: try object.value("rum", default: defaults.rum))
+            rum: try object.value("rum", default: defaults.rum),
+            dashboard: try object.value("dashboard", default: defaults.dashboard))
     }
 }
 

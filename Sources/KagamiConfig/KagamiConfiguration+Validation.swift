@@ -80,6 +80,7 @@ extension KagamiConfiguration {
         check((0.2...3600).contains(sampler.intervalSeconds), "sampler.interval_seconds", "must be 0.2…3600")
         problems += exporters.validate()
         problems += rum.problems()
+        problems += dashboard.problems()
         for (key, path) in [("nginx.chat_socket", nginx.chatSocket), ("nginx.rum_socket", nginx.rumSocket)] {
             check(
                 !path.contains(where: { $0 == ";" || $0 == "{" || $0 == "}" || $0.isWhitespace || $0 == "\"" }),
@@ -94,6 +95,7 @@ extension KagamiConfiguration {
         if let path = environment["KAGAMI_DB"], !path.isEmpty { storage.path = path }
         exporters.apply(environment: environment)
         if let path = environment["KAGAMI_GEO_DB"] { rum.geoDatabase = path }
+        if let path = environment["KAGAMI_DASHBOARD_HTPASSWD"], !path.isEmpty { dashboard.htpasswdFile = path }
         if let host = environment["OLLAMA_HOST"], !host.isEmpty {
             for (name, backend) in backends where backend.type == .ollama && backend.url == nil {
                 backends[name]?.url = Self.normalizeOllamaHost(host)

@@ -20,6 +20,8 @@ public struct KagamiConfiguration: Sendable, Equatable {
     public var exporters: ExporterSettings
     /// The RUM script and the beacon handler.
     public var rum: RUMSettings
+    /// The dashboard and its query API.
+    public var dashboard: DashboardSettings
 
     public init(
         site: SiteSettings = SiteSettings(), backends: [String: BackendSettings] = ["default": BackendSettings()],
@@ -28,9 +30,10 @@ public struct KagamiConfiguration: Sendable, Equatable {
         storage: StorageSettings = StorageSettings(), masking: MaskingSettings = MaskingSettings(),
         cost: CostSettings = CostSettings(), observability: ObservabilitySettings = ObservabilitySettings(),
         sampler: SamplerSettings = SamplerSettings(), exporters: ExporterSettings = ExporterSettings(),
-        rum: RUMSettings = RUMSettings()
+        rum: RUMSettings = RUMSettings(), dashboard: DashboardSettings = DashboardSettings()
     ) {
         self.rum = rum
+        self.dashboard = dashboard
         self.exporters = exporters
         self.nginx = nginx
         self.storage = storage

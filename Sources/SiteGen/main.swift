@@ -25,7 +25,8 @@ let usage = """
       --config PATH        JSON configuration (default: $KAGAMI_CONFIG, else built-in defaults)
       --templates DIR      templates directory (default: $KAGAMI_TEMPLATES, else ./templates)
       --out DIR            output directory (default: ./var/site)
-      --run-dir DIR        put the handler sockets in DIR (overrides nginx.chat_socket / nginx.rum_socket)
+      --run-dir DIR        put the handler sockets in DIR (overrides nginx.chat_socket / nginx.rum_socket /
+                           dashboard.socket)
       --offline            do not ask the backends; every route is offered as configured
       --check              validate the configuration and the templates, render once, write nothing;
                            exits 1 (templates) or 2 (configuration) with file:line / key messages
@@ -62,7 +63,9 @@ func absolutePath(_ path: String) -> String {
 }
 
 func seconds(_ text: String, _ flag: String) -> Double {
-    guard let value = Double(text), value > 0, value.isFinite else { fail("\(flag) needs a positive number of seconds") }
+    guard let value = Double(text), value > 0, value.isFinite else {
+        fail("\(flag) needs a positive number of seconds")
+    }
     return value
 }
 
@@ -112,6 +115,7 @@ func runSiteGen() {
     if let runDir {
         configuration.nginx.chatSocket = absolutePath(runDir) + "/chat.sock"
         configuration.nginx.rumSocket = absolutePath(runDir) + "/rum.sock"
+        configuration.dashboard.socket = absolutePath(runDir) + "/dashboard.sock"
     }
     let output = absolutePath(outDir)
     if let problem = NginxConfigRenderer.siteDirectoryProblem(output) { fail("--out \(output): \(problem)") }
@@ -124,7 +128,11 @@ func runSiteGen() {
         _ = text.withCString { write(2, $0, strlen($0)) }
         exit(1)
     }
-    let generator = SiteGenerator(configuration: configuration, sources: sources, outputDirectory: output)
+    // The dashboard's shared secret (created on first use); `--check` leaves no file behind.
+    let dashboardKey =
+        configuration.dashboard.enabled && !checkOnly ? configuration.dashboardKey(environment: environment) : nil
+    let generator = SiteGenerator(
+        configuration: configuration, sources: sources, outputDirectory: output, dashboardKey: dashboardKey)
     let backendNames = configuration.backends.keys.sorted()
 
     if checkOnly {

@@ -46,6 +46,16 @@ public struct NginxConfigRenderer: Sendable {
             }
 
             """
+        if configuration.dashboard.enabled {
+            // No keepalive: the dashboard is read by few people, and a kept connection pins a worker thread.
+            out += """
+
+                upstream kagami_dashboard {
+                    server unix:\(configuration.dashboard.socket);
+                }
+
+                """
+        }
         if nginx.chatRatePerMinute > 0 {
             out += """
 
@@ -154,6 +164,7 @@ public struct NginxConfigRenderer: Sendable {
 
                 """
         }
+        out += dashboardLocations()
         let rumRateLimit =
             configuration.rum.ratePerSecond > 0
             ? """
@@ -194,5 +205,52 @@ public struct NginxConfigRenderer: Sendable {
 
             """
         return out
+    }
+
+    /// The dashboard pages and the query API, behind basic auth (`dashboard.htpasswd_file`) or an address
+    /// allow-list; the API also gets the shared secret from `kagami-dashboard-key*.conf`, which SiteGen writes next
+    /// to this file (mode 0600; a glob, so a missing key file only makes the API answer 401).
+    func dashboardLocations() -> String {
+        let dashboard = configuration.dashboard
+        guard dashboard.enabled else { return "" }
+        let access =
+            dashboard.htpasswdFile.map { "    auth_basic \"Kagami dashboard\";\n    auth_basic_user_file \($0);\n" }
+            ?? dashboard.allow.map { "    allow \($0);\n" }.joined() + "    deny all;\n"
+        let keyInclude = (siteDirectory.map { "\"\($0)/nginx/" } ?? "\"") + "kagami-dashboard-key*.conf\""
+        let pages =
+            siteDirectory.map {
+                """
+                    root "\($0)/current/public";
+                    try_files $uri $uri/index.html =404;
+
+                """
+            } ?? ""
+        return """
+
+            # The dashboard: pages and their read-only query API, not public.
+            location = /dashboard {
+                return 301 /dashboard/;
+            }
+            location ^~ /dashboard/ {
+            \(access)\(pages)    index index.html;
+                add_header Cache-Control "no-cache" always;
+                add_header X-Content-Type-Options nosniff always;
+                add_header X-Frame-Options DENY always;
+                add_header Referrer-Policy no-referrer always;
+                gzip on;
+                gzip_vary on;
+            }
+            location ^~ /obs/api/ {
+            \(access)    include fastcgi_params;
+                # Defence in depth: the API refuses requests without this secret.
+                include \(keyInclude);
+                fastcgi_param REQUEST_ID $request_id;
+                fastcgi_pass kagami_dashboard;
+                gzip on;
+                gzip_types application/json;
+                error_page 502 504 = @kagami_handler_down;
+            }
+
+            """
     }
 }

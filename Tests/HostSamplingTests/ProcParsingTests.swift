@@ -19,7 +19,8 @@ import Testing
 
 @Test func processStatWithSpacesAndParenthesesInTheName() throws {
     // Field 2 may contain spaces and ')' — count from the last ')'.
-    let line = "4242 (llama (x) srv) S 1 4242 4242 0 -1 4194560 5000 0 0 0 700 300 0 0 20 0 8 0 1234 900000000 93000 18446744073709551615"
+    let line =
+        "4242 (llama (x) srv) S 1 4242 4242 0 -1 4194560 5000 0 0 0 700 300 0 0 20 0 8 0 1234 900000000 93000 18446744073709551615"
     let parsed = try #require(processTimes(Array(line.utf8)[...]))
     #expect(parsed.name == "llama (x) srv")
     #expect(parsed.ticks == 1000)

@@ -145,6 +145,8 @@ class Stack:
         self.start_handler(handler_args or [])
         if (self.bin / "RUMBeacon").exists():
             self.start_rum()
+        if (self.bin / "DashboardAPI").exists():
+            self.start_dashboard()
         self._start_nginx()
 
     @property
@@ -187,6 +189,23 @@ class Stack:
         proc = self.procs["rum"]
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
+
+    @property
+    def dashboard_socket_path(self) -> Path:
+        return self.home / "run" / "dashboard.sock"
+
+    def start_dashboard(self, extra: list[str] | None = None):
+        """Starts DashboardAPI on home/run/dashboard.sock (nginx's /obs/api/ upstream), reading the same store."""
+        if self.dashboard_socket_path.exists():
+            self.dashboard_socket_path.unlink()
+        log = open(self.home / "logs" / "dashboard.log", "ab")
+        self.procs["dashboard"] = subprocess.Popen(
+            [str(self.bin / "DashboardAPI"), "--config", str(self.config_path), "--socket",
+             str(self.dashboard_socket_path), *(extra or [])], stdout=log, stderr=log, env=self.env)
+        # A store the dashboard cannot use (say, an unwritable KAGAMI_DB) makes it exit with a reason in its log;
+        # that must not stop the chat tests, so only a dashboard that is still running must have its socket.
+        proc = self.procs["dashboard"]
+        wait_until(lambda: self.dashboard_socket_path.exists() or proc.poll() is not None, 10, "DashboardAPI socket")
 
     def _start_nginx(self):
         template = (ROOT / "nginx" / "dev.conf.in").read_text()
@@ -240,7 +259,7 @@ class Stack:
         return self.procs["chat"].poll() is None
 
     def stop(self):
-        for name in ("nginx", "chat", "rum"):
+        for name in ("nginx", "chat", "rum", "dashboard"):
             proc = self.procs.get(name)
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)

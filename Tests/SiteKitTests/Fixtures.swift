@@ -22,7 +22,8 @@ func goldenConfiguration() -> KagamiConfiguration {
             RouteSettings(path: "/chat", model: "tinyllama:latest", label: "TinyLlama"),
             RouteSettings(path: "/granite", model: "granite3.2:2b", label: "Granite 3.2 2B"),
             RouteSettings(path: "/strict", model: "missing:1b", label: "Strict", onMissingModel: .fail),
-            RouteSettings(path: "/remote", model: "gemma3:270m", backend: "remote", label: "<img src=x onerror=alert(1)>"),
+            RouteSettings(
+                path: "/remote", model: "gemma3:270m", backend: "remote", label: "<img src=x onerror=alert(1)>"),
         ],
         nginx: NginxSettings(chatSocket: "/run/kagami/chat.sock", rumSocket: "/run/kagami/rum.sock"))
 }
@@ -42,10 +43,14 @@ func smallSources(page: String, rum: String? = nil) throws -> SiteSources {
     var set = TemplateSet()
     try set.add(name: "index.html", source: page)
     let strings = PageStrings(text: [
-        "en": ["note_substituted": "served by {model}", "note_missing": "{model} missing", "note_unchecked": "unchecked",
-               "note_unreachable": "unreachable", "note_no_models": "no models"],
-        "ja": ["note_substituted": "{model} が応答", "note_missing": "{model} なし", "note_unchecked": "未確認",
-               "note_unreachable": "応答なし", "note_no_models": "モデルなし"],
+        "en": [
+            "note_substituted": "served by {model}", "note_missing": "{model} missing", "note_unchecked": "unchecked",
+            "note_unreachable": "unreachable", "note_no_models": "no models",
+        ],
+        "ja": [
+            "note_substituted": "{model} が応答", "note_missing": "{model} なし", "note_unchecked": "未確認",
+            "note_unreachable": "応答なし", "note_no_models": "モデルなし",
+        ],
     ])
     return SiteSources(
         templates: set, assets: ["app.js": Array("console.log(1)".utf8)], strings: strings,

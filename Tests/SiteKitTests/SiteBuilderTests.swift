@@ -9,7 +9,8 @@ import Testing
     let route = RouteSettings(path: "/chat", model: "tinyllama:latest")
     let strict = RouteSettings(path: "/s", model: "x:1b", onMissingModel: .fail)
     #expect(RouteAvailability(route: route, models: .served(["tinyllama"])) == .ready)  // :latest is implied
-    #expect(RouteAvailability(route: route, models: .served(["gemma3:270m", "b"])) == .substituted(servedBy: "gemma3:270m"))
+    #expect(
+        RouteAvailability(route: route, models: .served(["gemma3:270m", "b"])) == .substituted(servedBy: "gemma3:270m"))
     #expect(RouteAvailability(route: route, models: .served([])) == .noModels)
     #expect(RouteAvailability(route: strict, models: .served(["gemma3:270m"])) == .missing)
     #expect(RouteAvailability(route: route, models: .notAsked) == .unchecked)
@@ -22,7 +23,8 @@ import Testing
     let builder = SiteBuilder(configuration: goldenConfiguration(), sources: try repositorySources())
     let page = try #require(try builder.build(snapshot: goldenSnapshot()).pages["index.html"])
     #expect(page.contains("<option value=\"/chat\">TinyLlama</option>"))
-    #expect(page.contains("<option value=\"/strict\" disabled>Strict — unavailable: missing:1b is not installed</option>"))
+    #expect(
+        page.contains("<option value=\"/strict\" disabled>Strict — unavailable: missing:1b is not installed</option>"))
     #expect(page.contains("<option value=\"/granite\">Granite 3.2 2B — served by &lt;script&gt;"))
     #expect(page.contains("model server did not answer when this page was built"))
 }
@@ -52,8 +54,9 @@ import Testing
     let build = try SiteBuilder(configuration: goldenConfiguration(), sources: try repositorySources())
         .build(snapshot: goldenSnapshot())
     let page = try #require(build.pages["index.html"])
-    #expect(build.assets.count == 2)
-    for name in build.assets.keys { #expect(page.contains("/assets/\(name)")) }
+    #expect(build.assets.count == 4)  // chat.{css,js}, and dash.{css,js} for the dashboard pages
+    let dashboard = try #require(build.pages["dashboard/index.html"])
+    for name in build.assets.keys { #expect((name.hasPrefix("dash.") ? dashboard : page).contains("/assets/\(name)")) }
     #expect(!page.contains("http://") && !page.contains("https://"))  // nothing from another host
 }
 
@@ -78,8 +81,9 @@ import Testing
     let expectedHash = "'sha256-" + Data(SHA256.hash(Array(script.utf8))).base64EncodedString() + "'"
     #expect(with.contains("script-src &#39;self&#39; " + TemplateEscaping.html(expectedHash)))
     let without = try SiteBuilder(
-        configuration: goldenConfiguration(), sources: try smallSources(page: page, rum: "// only a comment\n/* and */"))
-        .build(snapshot: goldenSnapshot()).pages["index.html"]!
+        configuration: goldenConfiguration(), sources: try smallSources(page: page, rum: "// only a comment\n/* and */")
+    )
+    .build(snapshot: goldenSnapshot()).pages["index.html"]!
     #expect(without.hasPrefix("|default-src"))
 }
 
@@ -96,7 +100,9 @@ import Testing
     do {
         _ = try PageStrings.parse(source, file: "strings.json")
     } catch {
-        #expect(error.problems.first?.description == "strings.json:2: \"b\" has no ja text (every key needs every language)")
+        #expect(
+            error.problems.first?.description == "strings.json:2: \"b\" has no ja text (every key needs every language)"
+        )
     }
     let strings = try? PageStrings.parse("{\"en\": {\"n\": \"{model} here\"}, \"ja\": {\"n\": \"{model}\"}}", file: "s")
     #expect(strings?.text("n", in: "en", ["model": "m"]) == "m here")

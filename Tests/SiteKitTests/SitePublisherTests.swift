@@ -4,7 +4,8 @@ import Testing
 @testable import SiteKit
 
 private func build(_ page: String, asset: String) -> SiteBuild {
-    SiteBuild(pages: ["index.html": page], assets: [SiteBuilder.hashedName("app.js", Array(asset.utf8)): Array(asset.utf8)])
+    SiteBuild(
+        pages: ["index.html": page], assets: [SiteBuilder.hashedName("app.js", Array(asset.utf8)): Array(asset.utf8)])
 }
 
 private func link(_ path: String) -> String? { try? FileManager.default.destinationOfSymbolicLink(atPath: path) }

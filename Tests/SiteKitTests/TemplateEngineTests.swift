@@ -2,7 +2,9 @@ import Testing
 
 @testable import SiteKit
 
-private func render(_ source: String, _ context: [String: TemplateValue] = [:], partials: [String: String] = [:])
+private func render(
+    _ source: String, _ context: [String: TemplateValue] = [:], partials: [String: String] = [:]
+)
     throws -> String
 {
     var set = TemplateSet()
@@ -11,7 +13,9 @@ private func render(_ source: String, _ context: [String: TemplateValue] = [:], 
     return try set.render("page.html", context: context)
 }
 
-private func templateError(_ source: String, _ context: [String: TemplateValue] = [:], partials: [String: String] = [:])
+private func templateError(
+    _ source: String, _ context: [String: TemplateValue] = [:], partials: [String: String] = [:]
+)
     -> TemplateError?
 {
     do {
@@ -26,7 +30,10 @@ private func templateError(_ source: String, _ context: [String: TemplateValue] 
 
 @Test func variablesAreHTMLEscapedByDefault() throws {
     let out = try render("<p title=\"{{ x }}\">{{ x }}</p>", ["x": "<b>\"Tom\" & 'Jerry'</b>"])
-    #expect(out == "<p title=\"&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;\">&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;</p>")
+    #expect(
+        out
+            == "<p title=\"&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;\">&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;</p>"
+    )
 }
 
 @Test func rawOnlyWhenAsked() throws {
@@ -42,7 +49,8 @@ private func templateError(_ source: String, _ context: [String: TemplateValue] 
     let context: [String: TemplateValue] = ["data": ["name": "</script><script>alert(1)</script>", "n": 3, "ok": nil]]
     let out = try render("<script type=\"application/json\">{{ data | json | raw }}</script>", context)
     #expect(!out.dropLast(9).contains("</script"))
-    #expect(out.contains(#"{"n":3,"name":"\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e","ok":null}"#))
+    #expect(
+        out.contains(#"{"n":3,"name":"\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e","ok":null}"#))
     // Without raw, JSON is HTML-escaped too, which suits attributes.
     #expect(try render("{{ v | json }}", ["v": "a\"b"]) == "&quot;a\\&quot;b&quot;")
 }
@@ -58,12 +66,14 @@ private func templateError(_ source: String, _ context: [String: TemplateValue] 
 
 @Test func truthiness() {
     #expect(!TemplateValue.null.isTruthy && !TemplateValue.string("").isTruthy && !TemplateValue.int(0).isTruthy)
-    #expect(!TemplateValue.list([]).isTruthy && !TemplateValue.object([:]).isTruthy && !TemplateValue.bool(false).isTruthy)
+    #expect(
+        !TemplateValue.list([]).isTruthy && !TemplateValue.object([:]).isTruthy && !TemplateValue.bool(false).isTruthy)
     #expect(TemplateValue.string("0").isTruthy && TemplateValue.list([nil]).isTruthy && TemplateValue.int(-1).isTruthy)
 }
 
 @Test func loopsWithLoopVariablesAndElse() throws {
-    let source = "{% for m in models %}{{ loop.index }}:{{ m }}{% if loop.first %}(first){% endif %}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}"
+    let source =
+        "{% for m in models %}{{ loop.index }}:{{ m }}{% if loop.first %}(first){% endif %}{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}"
     #expect(try render(source, ["models": ["a", "<b>"]]) == "1:a(first), 2:&lt;b&gt;")
     #expect(try render(source, ["models": []]) == "none")
 }

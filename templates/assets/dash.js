@@ -295,14 +295,14 @@
       ]);
       if (!x.requests) main.appendChild(h('p', 'muted empty', t('empty')));
       var o = { from: d.from_ms, to: d.to_ms };
-      add(section(t('requests') + ' / ' + t('errors')), chart([
+      add(section(t('requests') + ' / ' + t('errors'), 'half'), chart([
         { name: t('requests'), points: pts(d.series, 'requests') },
         { name: t('errors'), points: pts(d.series, 'errors'), color: 'var(--bad)' }], o));
-      add(section(t('latency') + ' (ms)'), chart([
+      add(section(t('latency') + ' (ms)', 'half'), chart([
         { name: 'p50', points: pts(d.series, 'p50_ms') }, { name: 'p95', points: pts(d.series, 'p95_ms') },
         { name: 'p99', points: pts(d.series, 'p99_ms') }], Object.assign({ fmt: ms }, o)));
-      add(section(t('ttft') + ' (ms)'), chart([{ name: 'TTFT', points: pts(d.series, 'ttft_ms') }], Object.assign({ fmt: ms }, o)));
-      add(section(t('tokens')), chart([
+      add(section(t('ttft') + ' (ms)', 'half'), chart([{ name: 'TTFT', points: pts(d.series, 'ttft_ms') }], Object.assign({ fmt: ms }, o)));
+      add(section(t('tokens'), 'half'), chart([
         { name: t('input_tokens'), points: pts(d.series, 'input_tokens') },
         { name: t('output_tokens'), points: pts(d.series, 'output_tokens') }], o));
       var ph = d.phases;
@@ -417,8 +417,10 @@
       if (c.error_message) main.appendChild(h('p', 'status error', c.error_message));
       var wf = section(t('waterfall'));
       var total = Math.max(c.duration_ms, 1);
-      var items = d.phases.map(function (p) { return { name: p.name, start: p.start_ms, dur: p.duration_ms, cls: 'phase ' + p.name.replace('.', '-') }; })
-        .concat(d.spans.map(function (sp) { return { name: sp.name, start: sp.start_ms, dur: sp.duration_ms, cls: 'span' + (sp.error_type ? ' err' : ''), depth: sp.parent_id ? 1 : 0 }; }));
+      var spanNames = d.spans.map(function (sp) { return sp.name; });
+      /* Phases come from the backend's timings; shown on their own only when no span carries them. */
+      var items = d.phases.filter(function (p) { return spanNames.indexOf(p.name) < 0; }).map(function (p) { return { name: p.name, start: p.start_ms, dur: p.duration_ms, cls: 'phase ' + p.name.replace('.', '-') }; })
+        .concat(d.spans.map(function (sp) { return { name: sp.name, start: sp.start_ms, dur: sp.duration_ms, cls: 'span' + (/^(queue|model\.load|prompt\.eval|generate)$/.test(sp.name) ? ' phase ' + sp.name.replace('.', '-') : '') + (sp.error_type ? ' err' : ''), depth: sp.parent_id ? 1 : 0 }; }));
       items.forEach(function (it) { total = Math.max(total, it.start + it.dur); });
       var grid = h('div', 'waterfall');
       items.forEach(function (it) {
@@ -441,7 +443,7 @@
         [t('label'), function (r) { return h('span', /^(pass|ok|none)$/.test(r.label) ? 'ok' : 'bad', r.label); }],
         [t('score'), function (r) { return num(r.score, 2); }, 'n'], [t('reason'), function (r) { return r.reason; }]], d.evaluations));
       var mark = [c.start_ms, c.start_ms + c.duration_ms];
-      add(section(t('host') + ' (%)'), chart([
+      add(section(t('host') + ' (%)', 'half'), chart([
         { name: t('cpu') + ' %', points: d.host.map(function (x) { return [x.t, x.cpu_percent]; }) },
         { name: t('memory') + ' %', points: d.host.map(function (x) { return [x.t, x.memory_total ? x.memory_used / x.memory_total * 100 : null]; }) }
       ].concat(roles(d.processes, 'cpu_percent', ' CPU %')), { max: 100, fmt: pct, mark: mark }));
@@ -461,7 +463,7 @@
     return api('evaluations?window=' + win).then(function (d) {
       var names = {};
       d.series.forEach(function (r) { (names[r.name] = names[r.name] || []).push([r.t, r.flagged]); });
-      add(section(t('trend')), chart(Object.keys(names).sort().map(function (n) { return { name: n, points: names[n] }; }), { from: d.from_ms, to: d.to_ms }));
+      add(section(t('trend'), 'half'), chart(Object.keys(names).sort().map(function (n) { return { name: n, points: names[n] }; }), { from: d.from_ms, to: d.to_ms }));
       add(section(t('evaluations')), table([[t('evaluations'), function (r) { return r.name; }],
         [t('label'), function (r) { return h('span', /^(pass|ok|none)$/.test(r.label) ? 'ok' : 'bad', r.label); }],
         [t('count'), function (r) { return num(r.count, 0); }, 'n'], [t('score'), function (r) { return num(r.avg_score, 2); }, 'n']], d.counts));
@@ -512,12 +514,12 @@
       var adv = section(t('advice'), 'advice');
       var a = d.advice;
       adv.appendChild(h('p', null, lang === 'ja' ? (a.cold_starts ? 'この期間のコールドスタート ' + a.cold_starts + ' 回で、ユーザーは合計 ' + num(a.wait_seconds) + ' 秒待ちました。keep_alive を長くすると避けられます' + (a.resident_bytes ? '（常駐メモリ ' + bytes(a.resident_bytes) + '）。' : '。') : 'この期間にコールドスタートはありません。') : a.text));
-      add(section(t('host') + ': ' + t('cpu')), chart([{ name: t('cpu') + ' %', points: pts(d.host, 'cpu_percent') },
+      add(section(t('host') + ': ' + t('cpu'), 'half'), chart([{ name: t('cpu') + ' %', points: pts(d.host, 'cpu_percent') },
         { name: 'max', points: pts(d.host, 'cpu_max'), color: 'var(--c3)' }], Object.assign({ max: 100, fmt: pct }, o)));
-      add(section(t('host') + ': ' + t('memory')), chart([{ name: t('memory'), points: pts(d.host, 'memory_used') },
+      add(section(t('host') + ': ' + t('memory'), 'half'), chart([{ name: t('memory'), points: pts(d.host, 'memory_used') },
         { name: 'total', points: pts(d.host, 'memory_total'), color: 'var(--muted)' }], Object.assign({ fmt: bytes }, o)));
-      add(section(t('runner')), chart(roles(d.processes, 'cpu_percent', ''), Object.assign({ fmt: pct }, o)));
-      add(section(t('rss')), chart(roles(d.processes, 'rss', ''), Object.assign({ fmt: bytes }, o)));
+      add(section(t('runner'), 'half'), chart(roles(d.processes, 'cpu_percent', ''), Object.assign({ fmt: pct }, o)));
+      add(section(t('rss'), 'half'), chart(roles(d.processes, 'rss', ''), Object.assign({ fmt: bytes }, o)));
       var res = section(t('residency'));
       if (!d.residency.length) res.appendChild(h('p', 'muted', t('empty')));
       var span = d.to_ms - d.from_ms;

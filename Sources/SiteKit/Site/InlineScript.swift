@@ -7,7 +7,8 @@ public enum InlineScript {
         where line.lowercased().contains("</script") || line.contains("<!--") {
             throw TemplateError(
                 file: file, line: index + 1,
-                message: "contains </script or <!--, which would break the inline <script>; write \"<\\/script\" instead")
+                message:
+                    "contains </script or <!--, which would break the inline <script>; write \"<\\/script\" instead")
         }
         return hasCode(source) ? source : nil
     }

@@ -39,7 +39,8 @@ public struct ModelSnapshot: Sendable, Equatable {
                 if parts.isEmpty { parts.append("order changed (first model is now \(now.first ?? "none"))") }
                 lines.append("backend \(name): " + parts.joined(separator: "; "))
             case (_, .served(let now)):
-                lines.append("backend \(name): answering; serves " + (now.isEmpty ? "no models" : now.joined(separator: ", ")))
+                lines.append(
+                    "backend \(name): answering; serves " + (now.isEmpty ? "no models" : now.joined(separator: ", ")))
             case (_, .unreachable(let reason)):
                 lines.append("backend \(name): not answering (\(reason))")
             case (_, .notAsked):

@@ -46,7 +46,9 @@ struct TemplateParser {
     }
 
     /// Parses until a tag that ends or splits `block` (`else`, `elif`, `endif`, `endfor`); returns it unconsumed.
-    private mutating func parseNodes(inside block: Block?) throws(TemplateError) -> (
+    private mutating func parseNodes(
+        inside block: Block?
+    ) throws(TemplateError) -> (
         [TemplateNode], (word: String, rest: String, line: Int)?
     ) {
         var nodes: [TemplateNode] = []
@@ -64,7 +66,8 @@ struct TemplateParser {
                 case "for": nodes.append(try parseLoop(rest, line: token.line))
                 case "include":
                     guard case .literal(.string(let name))? = try? expression(rest, line: token.line) else {
-                        throw error(token.line, "{% include %} needs a quoted template name, e.g. {% include \"_head.html\" %}")
+                        throw error(
+                            token.line, "{% include %} needs a quoted template name, e.g. {% include \"_head.html\" %}")
                     }
                     includes.append((name, token.line))
                     nodes.append(.include(name, line: token.line))
@@ -81,7 +84,8 @@ struct TemplateParser {
                 case "":
                     throw error(token.line, "empty {% %} tag")
                 default:
-                    throw error(token.line, "unknown tag {% \(word) %} (known: if, elif, else, endif, for, endfor, include)")
+                    throw error(
+                        token.line, "unknown tag {% \(word) %} (known: if, elif, else, endif, for, endfor, include)")
                 }
             }
         }
@@ -142,7 +146,9 @@ struct TemplateParser {
         var empty: [TemplateNode] = []
         if end.word == "else" {
             let (otherwise, last) = try parseNodes(inside: block)
-            guard let last, last.word == "endfor" else { throw error(line, "{% for %} is never closed: add {% endfor %}") }
+            guard let last, last.word == "endfor" else {
+                throw error(line, "{% for %} is never closed: add {% endfor %}")
+            }
             try requireEmpty(last)
             empty = otherwise
         }

@@ -24,7 +24,9 @@ struct TemplateExpressionParser {
     private var position = 0
 
     /// Parses `text` completely; `describe` turns a problem into a located error.
-    static func parse(_ text: String, error describe: (String) -> TemplateError) throws(TemplateError)
+    static func parse(
+        _ text: String, error describe: (String) -> TemplateError
+    ) throws(TemplateError)
         -> TemplateExpression
     {
         var parser = TemplateExpressionParser()

@@ -18,7 +18,8 @@ public struct TemplateSet: Sendable {
         for name in templates.keys.sorted() {
             for include in templates[name]!.includes where templates[include.name] == nil {
                 problems.append(
-                    TemplateError(file: name, line: include.line, message: "includes \"\(include.name)\", which does not exist"))
+                    TemplateError(
+                        file: name, line: include.line, message: "includes \"\(include.name)\", which does not exist"))
             }
             if let cycle = cycle(from: name, path: [name]) {
                 problems.append(
@@ -98,14 +99,18 @@ struct TemplateRenderer {
                     throw TemplateError(file: file, line: line, message: "includes \"\(name)\", which does not exist")
                 }
                 guard depth < Self.maxIncludeDepth else {
-                    throw TemplateError(file: file, line: line, message: "includes nested deeper than \(Self.maxIncludeDepth) (a cycle?)")
+                    throw TemplateError(
+                        file: file, line: line,
+                        message: "includes nested deeper than \(Self.maxIncludeDepth) (a cycle?)")
                 }
                 try render(template.nodes, file: template.name, depth: depth + 1)
             }
         }
     }
 
-    private func evaluate(_ expression: TemplateExpression, file: String, line: Int) throws(TemplateError)
+    private func evaluate(
+        _ expression: TemplateExpression, file: String, line: Int
+    ) throws(TemplateError)
         -> TemplateValue
     {
         switch expression {
@@ -124,18 +129,22 @@ struct TemplateRenderer {
         case .path(let components):
             guard let root = scopes.reversed().lazy.compactMap({ $0[components[0]] }).first else {
                 let known = Set(scopes.flatMap(\.keys)).sorted().joined(separator: ", ")
-                throw TemplateError(file: file, line: line, message: "unknown variable \"\(components[0])\" (known: \(known))")
+                throw TemplateError(
+                    file: file, line: line, message: "unknown variable \"\(components[0])\" (known: \(known))")
             }
             var value = root
             for (depth, key) in components.enumerated().dropFirst() {
                 let walked = components[..<depth].joined(separator: ".")
                 guard case .object(let fields) = value else {
-                    throw TemplateError(file: file, line: line, message: "\"\(walked)\" is \(value.kindName), it has no \"\(key)\"")
+                    throw TemplateError(
+                        file: file, line: line, message: "\"\(walked)\" is \(value.kindName), it has no \"\(key)\"")
                 }
                 guard let next = fields[key] else {
                     throw TemplateError(
                         file: file, line: line,
-                        message: "\"\(walked)\" has no key \"\(key)\" (keys: \(fields.keys.sorted().joined(separator: ", ")))")
+                        message:
+                            "\"\(walked)\" has no key \"\(key)\" (keys: \(fields.keys.sorted().joined(separator: ", ")))"
+                    )
                 }
                 value = next
             }
@@ -150,7 +159,8 @@ struct TemplateRenderer {
         case .int(let number): return String(number)
         case .string(let text): return text
         case .list, .object:
-            throw TemplateError(file: file, line: line, message: "cannot print \(value.kindName); loop over it or use | json")
+            throw TemplateError(
+                file: file, line: line, message: "cannot print \(value.kindName); loop over it or use | json")
         }
     }
 }

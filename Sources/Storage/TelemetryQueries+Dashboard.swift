@@ -1,0 +1,321 @@
+/// Rows of one dashboard query: column names (the API's field names, chosen by the SQL aliases) and values.
+public struct QueryTable: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[SQLiteValue]]
+
+    public init(columns: [String], rows: [[SQLiteValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// What the trace list may be narrowed by; every field is bound as a parameter, never spliced into SQL.
+public struct TraceFilter: Sendable, Equatable {
+    public var fromNs: UInt64
+    public var toNs: UInt64
+    public var route: String?
+    public var model: String?
+    /// `ok` (status < 400, no error code) or `error`.
+    public var status: String?
+    /// An evaluation label (`fail`, `detected`, …) any evaluation of the chat carries.
+    public var label: String?
+    public var session: String?
+    public var minMs: Double?
+    /// Text searched in the masked prompt (LIKE, with `%`, `_` and `\` escaped).
+    public var text: String?
+    /// Keyset cursor: chats strictly older than (`startNs`, `traceID`).
+    public var cursor: (startNs: UInt64, traceID: String)?
+    public var limit: Int
+
+    public init(
+        fromNs: UInt64, toNs: UInt64, route: String? = nil, model: String? = nil, status: String? = nil,
+        label: String? = nil, session: String? = nil, minMs: Double? = nil, text: String? = nil,
+        cursor: (startNs: UInt64, traceID: String)? = nil, limit: Int = 50
+    ) {
+        self.fromNs = fromNs
+        self.toNs = toNs
+        self.route = route
+        self.model = model
+        self.status = status
+        self.label = label
+        self.session = session
+        self.minMs = minMs
+        self.text = text
+        self.cursor = cursor
+        self.limit = limit
+    }
+
+    public static func == (a: TraceFilter, b: TraceFilter) -> Bool {
+        a.fromNs == b.fromNs && a.toNs == b.toNs && a.route == b.route && a.model == b.model && a.status == b.status
+            && a.label == b.label && a.session == b.session && a.minMs == b.minMs && a.text == b.text
+            && a.cursor?.startNs == b.cursor?.startNs && a.cursor?.traceID == b.cursor?.traceID && a.limit == b.limit
+    }
+}
+
+/// The dashboard API's queries. Windows are `[fromNs, toNs]`; steps bucket time from `fromNs`.
+extension TelemetryQueries {
+    func table(_ columns: [String], _ sql: String, _ values: [SQLiteValue]) throws(StorageError) -> QueryTable {
+        QueryTable(columns: columns, rows: try database.prepare(sql).rows(values))
+    }
+
+    /// Requests, errors, latency percentiles, TTFT, tokens and cost per step, from the per-minute rollups.
+    /// Column `t` is the step's start (ms since the epoch).
+    public func overviewSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
+        let stepMinutes = max(1, Int64(stepNs / 60_000_000_000))
+        let fromMinute = Int64(fromNs / 60_000_000_000)
+        let buckets = (0...14).map { "SUM(b\($0))" }.joined(separator: ", ")
+        let rows = try database.prepare(
+            """
+            SELECT (minute - ?1) / ?3 AS step, SUM(requests), SUM(errors), SUM(latency_sum_ms), SUM(ttft_sum_ms),
+                SUM(ttft_count), SUM(input_tokens), SUM(output_tokens), SUM(cost), SUM(cold_starts), \(buckets)
+            FROM rollup_minute WHERE minute >= ?1 AND minute <= ?2 GROUP BY step ORDER BY step
+            """
+        ).rows([.int(fromMinute), .int(Int64(toNs / 60_000_000_000)), .int(stepMinutes)])
+        let columns = [
+            "t", "requests", "errors", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "ttft_ms", "input_tokens",
+            "output_tokens", "cost", "cold_starts",
+        ]
+        let out: [[SQLiteValue]] = rows.map { row in
+            let counts = (10..<25).map { Int(row[$0].int ?? 0) }
+            let requests = row[1].int ?? 0
+            let ttftCount = row[5].int ?? 0
+            func number(_ value: Double?) -> SQLiteValue { value.map { .double($0) } ?? .null }
+            return [
+                .int(((row[0].int ?? 0) * stepMinutes + fromMinute) * 60_000), .int(requests), row[2],
+                requests > 0 ? .double((row[3].double ?? 0) / Double(requests)) : .null,
+                number(Self.percentile(0.50, counts)), number(Self.percentile(0.95, counts)),
+                number(Self.percentile(0.99, counts)),
+                ttftCount > 0 ? .double((row[4].double ?? 0) / Double(ttftCount)) : .null, row[6], row[7], row[8],
+                row[9],
+            ]
+        }
+        return QueryTable(columns: columns, rows: out)
+    }
+
+    /// Failed chats by error code (`http_<status>` when the chat had none), among the latest `sample` failures
+    /// of the window: walking the time index backwards stops there, so a busy day stays fast.
+    public func errorsByCode(fromNs: UInt64, toNs: UInt64, sample: Int = 1_000) throws(StorageError) -> QueryTable {
+        try table(
+            ["code", "count"],
+            """
+            SELECT code, COUNT(*) AS n FROM (
+                SELECT COALESCE(error_code, 'http_' || status) AS code FROM chats
+                WHERE start_ns BETWEEN ?1 AND ?2 AND (status >= 400 OR error_code IS NOT NULL)
+                ORDER BY start_ns DESC LIMIT ?3)
+            GROUP BY code ORDER BY n DESC LIMIT 50
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(sample))])
+    }
+
+    /// Where the time went: average queue, model load, prompt evaluation and generation (ms) over the latest
+    /// `sample` chats of the window (column `requests` says how many that was). The rollups carry no phase
+    /// sums, and averaging a million rows would cost a second.
+    public func phaseAverages(
+        fromNs: UInt64, toNs: UInt64, sample: Int = 10_000
+    ) throws(StorageError)
+        -> QueryTable
+    {
+        try table(
+            ["requests", "queue_ms", "load_ms", "prompt_eval_ms", "generation_ms", "duration_ms"],
+            """
+            SELECT COUNT(*), AVG(COALESCE(queue_ms, 0)), AVG(COALESCE(load_ms, 0)), AVG(COALESCE(prompt_eval_ms, 0)),
+                AVG(COALESCE(generation_ms, 0)), AVG(duration_ms)
+            FROM (SELECT queue_ms, load_ms, prompt_eval_ms, generation_ms, duration_ms FROM chats
+                  WHERE start_ns BETWEEN ?1 AND ?2 ORDER BY start_ns DESC LIMIT ?3)
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(sample))])
+    }
+
+    /// The trace list, newest first, one page (`limit` + 1 rows are read to know whether there is more).
+    public func searchTraces(_ filter: TraceFilter) throws(StorageError) -> QueryTable {
+        func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+        let pattern = filter.text.map { text in
+            "%"
+                + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%")
+                .replacing("_", with: "\\_") + "%"
+        }
+        return try table(
+            [
+                "trace_id", "start_ms", "duration_ms", "route", "model", "status", "error_code", "session_id",
+                "input_tokens", "output_tokens", "ttft_ms", "cold_start", "cost", "input", "cursor_ns", "labels",
+            ],
+            """
+            SELECT c.trace_id, c.start_ns / 1000000, c.duration_ms, c.route, c.model, c.status, c.error_code,
+                c.session_id, c.input_tokens, c.output_tokens, c.ttft_ms, c.cold_start, c.cost, c.input_masked,
+                c.start_ns,
+                (SELECT group_concat(e.name || '=' || e.label) FROM evaluations e WHERE e.trace_id = c.trace_id)
+            FROM chats c
+            WHERE c.start_ns BETWEEN ?1 AND ?2
+              AND (?3 IS NULL OR c.route = ?3) AND (?4 IS NULL OR c.model = ?4)
+              AND (?5 IS NULL OR (?5 = 'error') = (c.status >= 400 OR c.error_code IS NOT NULL))
+              AND (?6 IS NULL OR EXISTS (SELECT 1 FROM evaluations e WHERE e.trace_id = c.trace_id AND e.label = ?6))
+              AND (?7 IS NULL OR c.session_id = ?7) AND (?8 IS NULL OR c.duration_ms >= ?8)
+              AND (?9 IS NULL OR c.input_masked LIKE ?9 ESCAPE '\\')
+              AND (?10 IS NULL OR c.start_ns < ?10 OR (c.start_ns = ?10 AND c.trace_id < ?11))
+            ORDER BY c.start_ns DESC, c.trace_id DESC LIMIT ?12
+            """,
+            [
+                .int(Int64(filter.fromNs)), .int(Int64(filter.toNs)), text(filter.route), text(filter.model),
+                text(filter.status), text(filter.label), text(filter.session),
+                filter.minMs.map { .double($0) } ?? .null,
+                text(pattern), filter.cursor.map { .int(Int64($0.startNs)) } ?? .null, text(filter.cursor?.traceID),
+                .int(Int64(filter.limit + 1)),
+            ])
+    }
+
+    /// The browser events that carried `traceID` (the user's action that started the chat).
+    public func rumEvents(traceID: String) throws(StorageError) -> QueryTable {
+        try table(
+            ["time_ms", "session_id", "view_id", "type", "name", "value", "attributes", "browser", "os", "device"],
+            """
+            SELECT time_ns / 1000000, session_id, view_id, type, name, value, attributes, browser, os, device
+            FROM rum_events WHERE trace_id = ?1 ORDER BY time_ns LIMIT 20
+            """, [.text(traceID)])
+    }
+
+    /// Evaluation results by evaluator and label.
+    public func evaluationCounts(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["name", "label", "count", "avg_score"],
+            """
+            SELECT name, label, COUNT(*), AVG(score) FROM evaluations WHERE start_ns BETWEEN ?1 AND ?2
+            GROUP BY name, label ORDER BY name, label
+            """, [.int(Int64(fromNs)), .int(Int64(toNs))])
+    }
+
+    /// Per step and evaluator: how many results, how many flagged (a label other than pass/ok/none).
+    public func evaluationSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["t", "name", "count", "flagged"],
+            """
+            SELECT ((start_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, name, COUNT(*),
+                SUM(label NOT IN ('pass', 'ok', 'none'))
+            FROM evaluations WHERE start_ns BETWEEN ?1 AND ?2 GROUP BY t, name ORDER BY t, name
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(max(stepNs, 1_000_000)))])
+    }
+
+    /// The flagged results, most recent first, with the chat's masked prompt.
+    public func flaggedEvaluations(fromNs: UInt64, toNs: UInt64, limit: Int) throws(StorageError) -> QueryTable {
+        try table(
+            ["trace_id", "time_ms", "name", "label", "score", "reason", "route", "model", "input"],
+            """
+            SELECT e.trace_id, e.start_ns / 1000000, e.name, e.label, e.score, e.reason, c.route, c.model,
+                c.input_masked
+            FROM evaluations e LEFT JOIN chats c ON c.trace_id = e.trace_id
+            WHERE e.start_ns BETWEEN ?1 AND ?2 AND e.label NOT IN ('pass', 'ok', 'none')
+            ORDER BY e.start_ns DESC LIMIT ?3
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
+    }
+
+    /// Host CPU and memory averaged per step.
+    public func hostSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["t", "cpu_percent", "cpu_max", "memory_used", "memory_total", "load1"],
+            """
+            SELECT ((time_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, AVG(cpu_percent), MAX(cpu_percent),
+                CAST(AVG(memory_used) AS INTEGER), MAX(memory_total), AVG(load1)
+            FROM host_samples WHERE time_ns BETWEEN ?1 AND ?2 GROUP BY t ORDER BY t
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(max(stepNs, 1_000_000)))])
+    }
+
+    /// Per step and role (`runner`, `kagami`, `other`…): CPU (% of all cores) and RSS summed over processes,
+    /// averaged over the samples of the step.
+    public func processSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["t", "role", "cpu_percent", "rss"],
+            """
+            SELECT ((time_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, role, AVG(cpu), CAST(AVG(rss) AS INTEGER)
+            FROM (SELECT time_ns, role, SUM(cpu_percent) AS cpu, SUM(rss) AS rss FROM process_samples
+                  WHERE time_ns BETWEEN ?1 AND ?2 GROUP BY time_ns, role)
+            GROUP BY t, role ORDER BY t, role
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(max(stepNs, 1_000_000)))])
+    }
+
+    /// Chats that waited for a model load, newest first.
+    public func coldStarts(fromNs: UInt64, toNs: UInt64, limit: Int) throws(StorageError) -> QueryTable {
+        try table(
+            ["trace_id", "time_ms", "route", "model", "load_ms", "duration_ms"],
+            """
+            SELECT trace_id, start_ns / 1000000, route, model, load_ms, duration_ms FROM chats
+            WHERE start_ns BETWEEN ?1 AND ?2 AND cold_start = 1 ORDER BY start_ns DESC LIMIT ?3
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
+    }
+
+    /// Web vitals: count, p75 and the good / needs-improvement / poor split for each of `thresholds`
+    /// (name → (good, poor) upper bounds).
+    public func rumVitals(
+        fromNs: UInt64, toNs: UInt64, thresholds: [(name: String, good: Double, poor: Double)]
+    ) throws(StorageError) -> QueryTable {
+        var rows: [[SQLiteValue]] = []
+        let window: [SQLiteValue] = [.int(Int64(fromNs)), .int(Int64(toNs))]
+        for vital in thresholds {
+            let counts =
+                try database.prepare(
+                    """
+                    SELECT COUNT(*), SUM(value <= ?4), SUM(value > ?4 AND value <= ?5), SUM(value > ?5)
+                    FROM rum_events WHERE type = 'vital' AND name = ?3 AND time_ns BETWEEN ?1 AND ?2
+                    """
+                ).rows(window + [.text(vital.name), .double(vital.good), .double(vital.poor)]).first ?? []
+            let count = counts.first?.int ?? 0
+            var p75: SQLiteValue = .null
+            if count > 0 {
+                p75 =
+                    try database.prepare(
+                        """
+                        SELECT value FROM rum_events WHERE type = 'vital' AND name = ?3 AND time_ns BETWEEN ?1 AND ?2
+                        ORDER BY value LIMIT 1 OFFSET ?4
+                        """
+                    ).rows(window + [.text(vital.name), .int(Int64(Double(count - 1) * 0.75))]).first?.first ?? .null
+            }
+            rows.append([
+                .text(vital.name), .int(count), p75, counts.count > 1 ? counts[1] : .null,
+                counts.count > 2 ? counts[2] : .null, counts.count > 3 ? counts[3] : .null,
+                .double(vital.good), .double(vital.poor),
+            ])
+        }
+        return QueryTable(
+            columns: ["name", "count", "p75", "good", "needs_improvement", "poor", "good_max", "poor_min"], rows: rows)
+    }
+
+    /// A RUM breakdown: events of `type` (or all, `nil`) counted by one of a fixed set of dimensions.
+    public enum RUMDimension: String, Sendable, CaseIterable {
+        case country, browser, os, device
+        case errorMessage = "json_extract(attributes, '$.message')"
+        case name
+    }
+
+    /// Counts of `type` events (or sessions) by `dimension`, largest first.
+    public func rumBreakdown(
+        fromNs: UInt64, toNs: UInt64, type: String?, dimension: RUMDimension, limit: Int
+    ) throws(StorageError) -> QueryTable {
+        // The dimension is one of RUMDimension's fixed expressions, never text from a request.
+        try table(
+            ["key", "count", "sessions", "avg_value", "last_ms"],
+            """
+            SELECT COALESCE(\(dimension.rawValue), '') AS k, COUNT(*) AS n, COUNT(DISTINCT session_id), AVG(value),
+                MAX(time_ns) / 1000000
+            FROM rum_events WHERE time_ns BETWEEN ?1 AND ?2 AND (?3 IS NULL OR type = ?3)
+            GROUP BY k ORDER BY n DESC LIMIT ?4
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), type.map { .text($0) } ?? .null, .int(Int64(limit))])
+    }
+
+    /// Sessions, views, events and errors in the window.
+    public func rumTotals(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["events", "sessions", "views", "errors", "actions"],
+            """
+            SELECT COUNT(*), COUNT(DISTINCT session_id), SUM(type = 'view'), SUM(type = 'error'), SUM(type = 'action')
+            FROM rum_events WHERE time_ns BETWEEN ?1 AND ?2
+            """, [.int(Int64(fromNs)), .int(Int64(toNs))])
+    }
+
+    /// Recent actions with the chat they started (trace id), newest first.
+    public func rumRecentActions(fromNs: UInt64, toNs: UInt64, limit: Int) throws(StorageError) -> QueryTable {
+        try table(
+            ["time_ms", "session_id", "name", "value", "trace_id", "status", "country", "browser", "device"],
+            """
+            SELECT r.time_ns / 1000000, r.session_id, r.name, r.value, r.trace_id, c.status, r.country, r.browser,
+                r.device
+            FROM rum_events r LEFT JOIN chats c ON c.trace_id = r.trace_id
+            WHERE r.type = 'action' AND r.time_ns BETWEEN ?1 AND ?2 ORDER BY r.time_ns DESC LIMIT ?3
+            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
+    }
+}

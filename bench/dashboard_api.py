@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Dashboard figures on a large generated store: each API endpoint's p50/p95 for a 24-hour window, the
+Overview page's draw time in headless Chromium, and the dashboard assets' gzip weight.
+
+    KAGAMI_BIN=.build/release python3 bench/dashboard_api.py [--chats 1000000] [--rum 5000000] [--runs 20]
+
+The store is written with sqlite3 straight into Kagami's schema (the same tables ChatHandler, RUMBeacon and
+the sampler fill): chats spread over the last 24 h with 3 evaluations each, per-minute rollups, host and process
+samples every 5 s, residency samples, and RUM events. Requests go through nginx (basic auth) to DashboardAPI.
+"""
+import argparse
+import base64
+import gzip
+import http.client
+import json
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
+from harness import Stack, config_for  # noqa: E402
+
+MINUTE_NS = 60_000_000_000
+
+
+def generate(db_path: Path, chats: int, rum: int, now_ns: int):
+    rng = random.Random(7)
+    db = sqlite3.connect(db_path, timeout=30)
+    db.execute("PRAGMA synchronous=OFF")
+    day_ns = 86_400 * 1_000_000_000
+    rollups = {}
+    bounds = [10 * 2 ** i for i in range(14)]
+    models = [("/chat", "gemma3:270m"), ("/granite", "granite3.2:2b"), ("/chat", "tinyllama:latest")]
+    words = ["hello", "summary", "天気", "translate", "code", "要約", "email", "weather", "story", "plan"]
+
+    def chat_rows():
+        for i in range(chats):
+            start = now_ns - day_ns + i * (day_ns // chats)
+            route, model = models[i % 3]
+            duration = rng.lognormvariate(6.5, 0.8)
+            failed = i % 50 == 0
+            cold = i % 400 == 0
+            load = 2000.0 if cold else 0.0
+            minute = start // MINUTE_NS
+            b = next((k for k, x in enumerate(bounds) if duration <= x), 14)
+            key = (minute, route, model)
+            r = rollups.setdefault(key, [0, 0, 0.0, 0.0, 0, 0, 0, 0.0, 0, 0.0] + [0] * 15)
+            r[0] += 1; r[1] += failed; r[2] += duration; r[3] += 80; r[4] += 1; r[5] += 30; r[6] += 100
+            r[7] += 0.0001; r[8] += cold; r[9] += load; r[10 + b] += 1
+            yield (f"{i:032x}", f"r{i}", start, duration, route, model, 502 if failed else 200,
+                   "backend_error" if failed else None, f"s{i % 5000}", 30, 100, 80.0, 1.0, load, 20.0,
+                   duration - 100, int(cold), 0.0001, f"{rng.choice(words)} {rng.choice(words)} {i}", "ok…")
+
+    with db:
+        db.executemany(
+            "INSERT INTO chats (trace_id, request_id, start_ns, duration_ms, route, model, status, error_code,"
+            " session_id, input_tokens, output_tokens, ttft_ms, queue_ms, load_ms, prompt_eval_ms, generation_ms,"
+            " cold_start, cost, input_masked, output_masked) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            chat_rows())
+        db.executemany(
+            "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?)",
+            ((f"{i:032x}", name, label if i % 97 else "fail", 0.5, "generated", now_ns - day_ns + i * (day_ns // chats))
+             for i in range(chats) for name, label in (("pii", "none"), ("failure_to_answer", "pass"),
+                                                       ("language_mismatch", "ok"))))
+        db.executemany(
+            "INSERT INTO rollup_minute (minute, route, model, requests, errors, latency_sum_ms, ttft_sum_ms,"
+            " ttft_count, input_tokens, output_tokens, cost, cold_starts, load_sum_ms, host_cost, "
+            + ", ".join(f"b{k}" for k in range(15)) + ") VALUES (" + ",".join("?" * 29) + ")",
+            ((m, route, model, *v[:8], v[8], v[9], 0.0, *v[10:]) for (m, route, model), v in rollups.items()))
+        for t in range(now_ns - day_ns, now_ns, 5_000_000_000):
+            db.execute("INSERT OR IGNORE INTO host_samples VALUES (?, ?, ?, 4000000000, 0.5)",
+                       (t, rng.uniform(5, 95), rng.randint(1_000_000_000, 2_000_000_000)))
+            db.execute("INSERT OR IGNORE INTO process_samples VALUES (?, 1, 'llama-server', 'runner', ?, 400000000)",
+                       (t, rng.uniform(0, 90)))
+            db.execute("INSERT OR IGNORE INTO process_samples VALUES (?, 2, 'ChatHandler', 'kagami', 1, 20000000)", (t,))
+            if (t // 600_000_000_000) % 3:
+                db.execute("INSERT OR IGNORE INTO model_residency VALUES (?, 'default', 'gemma3:270m', 300000000, 0,"
+                           " NULL)", (t,))
+        kinds = [("view", "/"), ("vital", "LCP"), ("vital", "INP"), ("vital", "CLS"), ("vital", "FCP"),
+                 ("vital", "TTFB"), ("action", "send"), ("error", "js"), ("resource", "fetch"), ("long_task", None)]
+        db.executemany(
+            "INSERT INTO rum_events (time_ns, session_id, view_id, type, name, trace_id, value, attributes, country,"
+            " browser, os, device) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((now_ns - day_ns + j * (day_ns // rum), f"rs{j % 20000}", f"v{j % 50000}", kinds[j % 10][0],
+              kinds[j % 10][1], f"{(j // 10) % chats:032x}" if j % 10 == 6 else None,
+              (0.05 if j % 10 == 3 else rng.uniform(50, 5000)) if j % 10 not in (0, 7) else None,
+              '{"message":"TypeError %d"}' % (j % 7) if j % 10 == 7 else "{}",
+              ("JP", "US", "DE", "FR")[j % 4], ("Chrome", "Firefox", "Safari")[j % 3], ("Linux", "Android", "iOS")[j % 3],
+              ("desktop", "mobile")[j % 2]) for j in range(rum)))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chats", type=int, default=1_000_000)
+    parser.add_argument("--rum", type=int, default=5_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+
+    password = "bench-password"
+    htpasswd = Path(tempfile.mkdtemp()) / "htpasswd"
+    hashed = subprocess.run(["openssl", "passwd", "-apr1", password], check=True, capture_output=True, text=True)
+    htpasswd.write_text("bench:" + hashed.stdout.strip() + "\n")
+    stack = Stack(config_for("http://127.0.0.1:9", dashboard={"htpasswd_file": str(htpasswd)}))
+    try:
+        now_ns = time.time_ns()
+        started = time.monotonic()
+        generate(stack.db_path, args.chats, args.rum, now_ns)
+        size_mb = stack.db_path.stat().st_size / 1e6
+        print(f"store: {args.chats:,} chats (3 evaluations each), {args.rum:,} RUM events, 24 h of 5 s samples; "
+              f"{size_mb:.0f} MB; generated in {time.monotonic() - started:.0f} s")
+        auth = {"Authorization": "Basic " + base64.b64encode(f"bench:{password}".encode()).decode()}
+        to = now_ns // 1_000_000
+        endpoints = [f"overview?window=24h&to={to}", f"traces?window=24h&to={to}",
+                     f"traces?window=24h&to={to}&q=%E5%A4%A9%E6%B0%97&status=error",
+                     f"evaluations?window=24h&to={to}", f"infrastructure?window=24h&to={to}", f"rum?window=24h&to={to}",
+                     f"trace/{(args.chats // 2):032x}"]
+        print(f"{'endpoint (24 h window)':58} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>8}")
+        for endpoint in endpoints:
+            times = []
+            for run in range(args.runs + 2):
+                conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=120)
+                t0 = time.perf_counter()
+                conn.request("GET", "/obs/api/" + endpoint, headers=auth)
+                response = conn.getresponse()
+                body = response.read()
+                elapsed = (time.perf_counter() - t0) * 1000
+                conn.close()
+                assert response.status == 200, (endpoint, body[:200])
+                if run >= 2:  # two warm-up requests (page cache, statement preparation)
+                    times.append(elapsed)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            print(f"{endpoint.split('&to=')[0][:58]:58} {statistics.median(times):8.1f} {p95:8.1f} {len(body):8}")
+        assets = sorted((ROOT / "templates" / "assets").glob("dash.*"))
+        total = 0
+        for asset in assets:
+            size = len(gzip.compress(asset.read_bytes(), 9))
+            total += size
+            print(f"asset {asset.name}: {asset.stat().st_size:,} bytes, {size:,} gzip")
+        print(f"dashboard assets total: {total:,} bytes gzip (budget 40 KB)")
+        if not args.no_browser:
+            from selenium import webdriver
+            from selenium.webdriver.chrome.service import Service
+            options = webdriver.ChromeOptions()
+            options.binary_location = "/usr/bin/chromium"
+            for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):
+                options.add_argument(arg)
+            driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": auth})
+            draws = []
+            for run in range(6):
+                driver.get(f"http://127.0.0.1:{stack.port}/dashboard/?window=24h")
+                for _ in range(2000):
+                    if driver.execute_script("return document.body.dataset.ready"):
+                        break
+                    time.sleep(0.005)
+                if run:
+                    draws.append(driver.execute_script("return performance.now()"))
+            driver.quit()
+            print(f"Overview page fully drawn after navigation (24 h window, median of {len(draws)}): "
+                  f"{statistics.median(draws):.0f} ms (max {max(draws):.0f} ms)")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
