@@ -23,7 +23,9 @@ cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C (or SIGTERM) is the normal way to stop: clean up and exit 0. Any other exit cleans up too.
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
     local seconds=$1 what=$2; shift 2
