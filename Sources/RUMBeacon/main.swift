@@ -96,9 +96,10 @@ func runRUMBeacon() {
 
     let address = options.listenAddress(environment: environment, program: "RUMBeacon")
 
+    // A beacon is a few KB (a chat trace ~20 KB), so this process can hold more of them while the writer catches up.
     let store = TelemetryStore(
         configuration: .init(
-            path: configuration.storage.path, retentionDays: configuration.storage.retentionDays,
+            path: configuration.storage.path, queueCapacity: 4_096, retentionDays: configuration.storage.retentionDays,
             maxBytes: Int64(configuration.storage.maxMegabytes) << 20),
         log: Log(component: "store"))
     let responder = BeaconResponder(
