@@ -5,8 +5,9 @@ Overview page's draw time in headless Chromium, and the dashboard assets' gzip w
     KAGAMI_BIN=.build/release python3 bench/dashboard_api.py [--chats 1000000] [--rum 5000000] [--runs 20]
 
 The store is written with sqlite3 straight into Kagami's schema (the same tables ChatHandler, RUMBeacon and
-the sampler fill): chats spread over the last 24 h with 3 evaluations each, per-minute rollups, host and process
-samples every 5 s, residency samples, and RUM events. Requests go through nginx (basic auth) to DashboardAPI.
+the sampler fill): chats spread over the last 24 h with 3 evaluations each, per-minute rollups (chats,
+evaluations, RUM events), host and process samples every 5 s, residency samples, and RUM events. Requests go
+through nginx (basic auth) to DashboardAPI.
 """
 import argparse
 import base64
@@ -93,6 +94,19 @@ def generate(db_path: Path, chats: int, rum: int, now_ns: int):
               '{"message":"TypeError %d"}' % (j % 7) if j % 10 == 7 else "{}",
               ("JP", "US", "DE", "FR")[j % 4], ("Chrome", "Firefox", "Safari")[j % 3], ("Linux", "Android", "iOS")[j % 3],
               ("desktop", "mobile")[j % 2]) for j in range(rum)))
+        # The evaluation and RUM rollups StoreWriter keeps beside the rows (the same statements as migration 2's
+        # backfill; vitals classified with DESIGN.md §5's thresholds).
+        db.execute("INSERT INTO rollup_evaluation_minute SELECT start_ns / ?, name, label, COUNT(*), TOTAL(score)"
+                   " FROM evaluations GROUP BY 1, 2, 3", (MINUTE_NS,))
+        db.execute(
+            "INSERT INTO rollup_rum_minute SELECT r.time_ns / ?, r.type, COALESCE(r.name, ''), COUNT(*),"
+            " TOTAL(r.value), SUM(CASE WHEN v.n IS NOT NULL AND r.value <= v.g THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN v.n IS NOT NULL AND r.value > v.g AND r.value <= v.p THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN v.n IS NOT NULL AND r.value > v.p THEN 1 ELSE 0 END)"
+            " FROM rum_events r LEFT JOIN (SELECT 'LCP' AS n, 2500.0 AS g, 4000.0 AS p UNION ALL"
+            " SELECT 'INP', 200.0, 500.0 UNION ALL SELECT 'CLS', 0.1, 0.25 UNION ALL SELECT 'FCP', 1800.0, 3000.0"
+            " UNION ALL SELECT 'TTFB', 800.0, 1800.0) v ON r.type = 'vital' AND r.name = v.n AND r.value IS NOT NULL"
+            " GROUP BY 1, 2, 3", (MINUTE_NS,))
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 

@@ -19,11 +19,6 @@ struct SeriesWindow: Sendable {
     var json: [(String, JSONValue)] { [("from_ms", .int(fromMs)), ("to_ms", .int(toMs)), ("step_ms", .int(stepMs))] }
 }
 
-/// Web-vitals thresholds (good ≤ first, poor > second), DESIGN.md §5.
-let vitalThresholds: [(name: String, good: Double, poor: Double)] = [
-    ("LCP", 2500, 4000), ("INP", 200, 500), ("CLS", 0.1, 0.25), ("FCP", 1800, 3000), ("TTFB", 800, 1800),
-]
-
 extension DashboardResponder {
     /// The trace list's filter from the query; the window is `from`/`to` (ms) or `window` before `to`.
     static func traceFilter(_ p: QueryParameters, nowMs: Int64) throws(DashboardError) -> TraceFilter {
@@ -294,7 +289,7 @@ extension DashboardResponder {
         let totals = try q.rumTotals(fromNs: w.fromNs, toNs: w.toNs)
         let hasData = (totals.rows.first?.first?.int ?? 0) > 0
         func breakdown(
-            _ type: String?, _ d: TelemetryQueries.RUMDimension, _ limit: Int = 20
+            _ type: String, _ d: TelemetryQueries.RUMDimension, _ limit: Int = 20
         ) throws(StorageError)
             -> JSONValue
         {
@@ -306,7 +301,7 @@ extension DashboardResponder {
             w.json + [
                 ("has_data", .bool(hasData)),
                 ("totals", hasData ? (JSONValue.rows(totals).firstElement ?? .null) : .null),
-                ("vitals", .rows(try q.rumVitals(fromNs: w.fromNs, toNs: w.toNs, thresholds: vitalThresholds))),
+                ("vitals", .rows(try q.rumVitals(fromNs: w.fromNs, toNs: w.toNs))),
                 ("errors", try breakdown("error", .errorMessage)),
                 ("actions", try breakdown("action", .name)),
                 ("countries", try breakdown("view", .country)),

@@ -70,3 +70,11 @@ public struct RUMSessionError: Sendable, Equatable {
         self.failedTraceIDs = failedTraceIDs
     }
 }
+
+/// Web-vitals thresholds (DESIGN.md §5): good ≤ `good`, poor > `poor`, needs improvement between. Events are
+/// classified when stored (`rollup_rum_minute`); migration 2 spells the same numbers out for its backfill.
+public enum WebVitals {
+    public static let thresholds: [(name: String, good: Double, poor: Double)] = [
+        ("LCP", 2500, 4000), ("INP", 200, 500), ("CLS", 0.1, 0.25), ("FCP", 1800, 3000), ("TTFB", 800, 1800),
+    ]
+}

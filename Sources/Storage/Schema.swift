@@ -75,7 +75,36 @@ enum Schema {
             \((0...14).map { "b\($0) INTEGER NOT NULL DEFAULT 0" }.joined(separator: ", ")),
             PRIMARY KEY (minute, route, model)
         ) WITHOUT ROWID;
+        """,
+        // 2: per-minute rollups of evaluations and RUM events (backfilled from the rows already stored), and an
+        // index for the newest events of one type. The vital thresholds are DESIGN.md §5's, written out here so
+        // the migration never changes; `WebVitals.thresholds` must classify new events the same way.
         """
+        CREATE TABLE rollup_evaluation_minute (
+            minute INTEGER NOT NULL, name TEXT NOT NULL, label TEXT NOT NULL, count INTEGER NOT NULL,
+            score_sum REAL NOT NULL, PRIMARY KEY (minute, name, label)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup_evaluation_minute (minute, name, label, count, score_sum)
+            SELECT start_ns / 60000000000, name, label, COUNT(*), TOTAL(score) FROM evaluations
+            GROUP BY 1, 2, 3;
+        CREATE TABLE rollup_rum_minute (
+            minute INTEGER NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+            value_sum REAL NOT NULL, good INTEGER NOT NULL, needs_improvement INTEGER NOT NULL,
+            poor INTEGER NOT NULL, PRIMARY KEY (minute, type, name)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup_rum_minute (minute, type, name, count, value_sum, good, needs_improvement, poor)
+            SELECT r.time_ns / 60000000000, r.type, COALESCE(r.name, ''), COUNT(*), TOTAL(r.value),
+                SUM(CASE WHEN v.n IS NOT NULL AND r.value <= v.g THEN 1 ELSE 0 END),
+                SUM(CASE WHEN v.n IS NOT NULL AND r.value > v.g AND r.value <= v.p THEN 1 ELSE 0 END),
+                SUM(CASE WHEN v.n IS NOT NULL AND r.value > v.p THEN 1 ELSE 0 END)
+            FROM rum_events r LEFT JOIN (
+                SELECT 'LCP' AS n, 2500.0 AS g, 4000.0 AS p UNION ALL SELECT 'INP', 200.0, 500.0
+                UNION ALL SELECT 'CLS', 0.1, 0.25 UNION ALL SELECT 'FCP', 1800.0, 3000.0
+                UNION ALL SELECT 'TTFB', 800.0, 1800.0
+            ) v ON r.type = 'vital' AND r.name = v.n AND r.value IS NOT NULL
+            GROUP BY 1, 2, 3;
+        CREATE INDEX rum_by_type ON rum_events(type, time_ns, session_id);
+        """,
     ]
 
     /// Brings `database` to the newest version, one transaction per migration.
@@ -94,6 +123,15 @@ enum Schema {
                 try database.execute("PRAGMA user_version=\(version + 1)")
             }
         }
+    }
+
+    /// Which of `rollup_rum_minute`'s good / needs-improvement / poor columns an event counts in (0, 1, 2), or
+    /// `nil` for events that are not a web vital with a value.
+    static func vitalClass(type: String, name: String?, value: Double?) -> Int? {
+        guard type == "vital", let value, let vital = WebVitals.thresholds.first(where: { $0.name == name }) else {
+            return nil
+        }
+        return value <= vital.good ? 0 : value <= vital.poor ? 1 : 2
     }
 
     /// The histogram bucket a latency falls in (0…14; 14 is the overflow bucket).

@@ -28,6 +28,8 @@ final class StoreWriter: @unchecked Sendable {
         let span: SQLiteStatement
         let evaluation: SQLiteStatement
         let rollup: SQLiteStatement
+        let evaluationRollup: SQLiteStatement
+        let rumRollup: SQLiteStatement
         let host: SQLiteStatement
         let process: SQLiteStatement
         let residency: SQLiteStatement
@@ -56,6 +58,20 @@ final class StoreWriter: @unchecked Sendable {
                     host_cost = host_cost + excluded.host_cost, cold_starts = cold_starts + excluded.cold_starts,
                     load_sum_ms = load_sum_ms + excluded.load_sum_ms,
                     \(buckets.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+                """)
+            evaluationRollup = try db.prepare(
+                """
+                INSERT INTO rollup_evaluation_minute (minute, name, label, count, score_sum) VALUES (?1,?2,?3,1,?4)
+                ON CONFLICT(minute, name, label) DO UPDATE SET count = count + 1,
+                    score_sum = score_sum + excluded.score_sum
+                """)
+            rumRollup = try db.prepare(
+                """
+                INSERT INTO rollup_rum_minute (minute, type, name, count, value_sum, good, needs_improvement, poor)
+                VALUES (?1,?2,?3,1,?4,?5,?6,?7)
+                ON CONFLICT(minute, type, name) DO UPDATE SET count = count + 1,
+                    value_sum = value_sum + excluded.value_sum, good = good + excluded.good,
+                    needs_improvement = needs_improvement + excluded.needs_improvement, poor = poor + excluded.poor
                 """)
             host = try db.prepare("INSERT OR REPLACE INTO host_samples VALUES (?1,?2,?3,?4,?5)")
             process = try db.prepare("INSERT OR REPLACE INTO process_samples VALUES (?1,?2,?3,?4,?5,?6)")
@@ -157,6 +173,10 @@ final class StoreWriter: @unchecked Sendable {
                     .text(c.traceID), .text(evaluation.name), .text(evaluation.label), .double(evaluation.score),
                     .text(evaluation.reason), .int(Int64(c.startNs)),
                 ])
+                try s.evaluationRollup.run([
+                    .int(Int64(c.startNs / 60_000_000_000)), .text(evaluation.name), .text(evaluation.label),
+                    .double(evaluation.score),
+                ])
             }
             var buckets = [SQLiteValue](repeating: .int(0), count: 15)
             buckets[Schema.bucket(forMs: c.durationMs)] = .int(1)
@@ -196,6 +216,11 @@ final class StoreWriter: @unchecked Sendable {
                     .int(Int64(e.timeNs)), .text(e.sessionID), text(e.viewID), .text(e.type), text(e.name),
                     text(e.traceID), double(e.value), .text(e.attributesJSON), text(e.country), text(e.region),
                     text(e.city), text(e.browser), text(e.os), text(e.device),
+                ])
+                let vital = Schema.vitalClass(type: e.type, name: e.name, value: e.value)
+                try s.rumRollup.run([
+                    .int(Int64(e.timeNs / 60_000_000_000)), .text(e.type), .text(e.name ?? ""), .double(e.value ?? 0),
+                    .int(vital == 0 ? 1 : 0), .int(vital == 1 ? 1 : 0), .int(vital == 2 ? 1 : 0),
                 ])
             }
         }
@@ -239,6 +264,8 @@ final class StoreWriter: @unchecked Sendable {
                 DELETE FROM model_residency WHERE time_ns < \(cutoff);
                 DELETE FROM rum_events WHERE time_ns < \(cutoff);
                 DELETE FROM rollup_minute WHERE minute < \(cutoffNs / 60_000_000_000);
+                DELETE FROM rollup_evaluation_minute WHERE minute < \(cutoffNs / 60_000_000_000);
+                DELETE FROM rollup_rum_minute WHERE minute < \(cutoffNs / 60_000_000_000);
                 """)
         }
     }

@@ -171,38 +171,62 @@ extension TelemetryQueries {
             """, [.text(traceID)])
     }
 
-    /// Evaluation results by evaluator and label.
+    /// Evaluation results by evaluator and label, from the per-minute rollups (whole minutes of the window).
     public func evaluationCounts(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
         try table(
             ["name", "label", "count", "avg_score"],
             """
-            SELECT name, label, COUNT(*), AVG(score) FROM evaluations WHERE start_ns BETWEEN ?1 AND ?2
-            GROUP BY name, label ORDER BY name, label
-            """, [.int(Int64(fromNs)), .int(Int64(toNs))])
+            SELECT name, label, SUM(count), SUM(score_sum) / SUM(count) FROM rollup_evaluation_minute
+            WHERE minute >= ?1 AND minute <= ?2 GROUP BY name, label ORDER BY name, label
+            """, Self.minutes(fromNs, toNs))
     }
 
-    /// Per step and evaluator: how many results, how many flagged (a label other than pass/ok/none).
+    /// Per step and evaluator: how many results, how many flagged (a label other than pass/ok/none), from the
+    /// per-minute rollups. Column `t` is the step's start (ms since the epoch).
     public func evaluationSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
-        try table(
+        let stepMinutes = max(1, Int64(stepNs / 60_000_000_000))
+        return try table(
             ["t", "name", "count", "flagged"],
             """
-            SELECT ((start_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, name, COUNT(*),
-                SUM(label NOT IN ('pass', 'ok', 'none'))
-            FROM evaluations WHERE start_ns BETWEEN ?1 AND ?2 GROUP BY t, name ORDER BY t, name
-            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(max(stepNs, 1_000_000)))])
+            SELECT ((minute - ?1) / ?3 * ?3 + ?1) * 60000 AS t, name, SUM(count),
+                SUM(CASE WHEN label NOT IN ('pass', 'ok', 'none') THEN count ELSE 0 END)
+            FROM rollup_evaluation_minute WHERE minute >= ?1 AND minute <= ?2 GROUP BY t, name ORDER BY t, name
+            """, Self.minutes(fromNs, toNs) + [.int(stepMinutes)])
     }
 
-    /// The flagged results, most recent first, with the chat's masked prompt.
+    /// The flagged results, most recent first, with the chat's masked prompt. The rollups say which
+    /// (evaluator, label) pairs were flagged in the window; each pair's newest rows come off
+    /// `evaluations_by_label`, so this never walks the whole window.
     public func flaggedEvaluations(fromNs: UInt64, toNs: UInt64, limit: Int) throws(StorageError) -> QueryTable {
-        try table(
-            ["trace_id", "time_ms", "name", "label", "score", "reason", "route", "model", "input"],
+        let pairs = try database.prepare(
+            """
+            SELECT DISTINCT name, label FROM rollup_evaluation_minute
+            WHERE minute >= ?1 AND minute <= ?2 AND label NOT IN ('pass', 'ok', 'none')
+            """
+        ).rows(Self.minutes(fromNs, toNs))
+        let newest = try database.prepare(
             """
             SELECT e.trace_id, e.start_ns / 1000000, e.name, e.label, e.score, e.reason, c.route, c.model,
-                c.input_masked
-            FROM evaluations e LEFT JOIN chats c ON c.trace_id = e.trace_id
-            WHERE e.start_ns BETWEEN ?1 AND ?2 AND e.label NOT IN ('pass', 'ok', 'none')
-            ORDER BY e.start_ns DESC LIMIT ?3
-            """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
+                c.input_masked, e.start_ns
+            FROM evaluations e INDEXED BY evaluations_by_label LEFT JOIN chats c ON c.trace_id = e.trace_id
+            WHERE e.name = ?3 AND e.label = ?4 AND e.start_ns BETWEEN ?1 AND ?2 ORDER BY e.start_ns DESC LIMIT ?5
+            """)
+        var rows: [[SQLiteValue]] = []
+        for pair in pairs {
+            rows += try newest.rows([.int(Int64(fromNs)), .int(Int64(toNs)), pair[0], pair[1], .int(Int64(limit))])
+        }
+        rows.sort { a, b in
+            let (x, y) = (a[9].int ?? 0, b[9].int ?? 0)
+            return x != y ? x > y : (a[0].text ?? "", a[2].text ?? "") > (b[0].text ?? "", b[2].text ?? "")
+        }
+        return QueryTable(
+            columns: ["trace_id", "time_ms", "name", "label", "score", "reason", "route", "model", "input"],
+            rows: rows.prefix(limit).map { Array($0.prefix(9)) })
+    }
+
+    /// `[fromNs, toNs]` as the minutes the rollups are keyed by (`?1`, `?2`).
+    static func minutes(_ fromNs: UInt64, _ toNs: UInt64) -> [SQLiteValue] {
+        [.int(Int64(fromNs / 60_000_000_000)), .int(Int64(toNs / 60_000_000_000))]
     }
 
     /// Host CPU and memory averaged per step.
@@ -239,40 +263,43 @@ extension TelemetryQueries {
             """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
     }
 
-    /// Web vitals: count, p75 and the good / needs-improvement / poor split for each of `thresholds`
-    /// (name → (good, poor) upper bounds).
-    public func rumVitals(
-        fromNs: UInt64, toNs: UInt64, thresholds: [(name: String, good: Double, poor: Double)]
-    ) throws(StorageError) -> QueryTable {
-        var rows: [[SQLiteValue]] = []
-        let window: [SQLiteValue] = [.int(Int64(fromNs)), .int(Int64(toNs))]
-        for vital in thresholds {
-            let counts =
-                try database.prepare(
-                    """
-                    SELECT COUNT(*), SUM(value <= ?4), SUM(value > ?4 AND value <= ?5), SUM(value > ?5)
-                    FROM rum_events WHERE type = 'vital' AND name = ?3 AND time_ns BETWEEN ?1 AND ?2
-                    """
-                ).rows(window + [.text(vital.name), .double(vital.good), .double(vital.poor)]).first ?? []
-            let count = counts.first?.int ?? 0
-            var p75: SQLiteValue = .null
-            if count > 0 {
-                p75 =
-                    try database.prepare(
-                        """
-                        SELECT value FROM rum_events WHERE type = 'vital' AND name = ?3 AND time_ns BETWEEN ?1 AND ?2
-                        ORDER BY value LIMIT 1 OFFSET ?4
-                        """
-                    ).rows(window + [.text(vital.name), .int(Int64(Double(count - 1) * 0.75))]).first?.first ?? .null
+    /// Web vitals (`WebVitals.thresholds`): count and the good / needs-improvement / poor split from the
+    /// per-minute rollups; p75 over the newest `sample` vital events of the window (column `p75_of` says how
+    /// many values of that vital that was), read backwards off `rum_by_type`.
+    public func rumVitals(fromNs: UInt64, toNs: UInt64, sample: Int = 10_000) throws(StorageError) -> QueryTable {
+        var split: [String: [SQLiteValue]] = [:]
+        for row in try database.prepare(
+            """
+            SELECT name, SUM(count), SUM(good), SUM(needs_improvement), SUM(poor) FROM rollup_rum_minute
+            WHERE type = 'vital' AND minute >= ?1 AND minute <= ?2 GROUP BY name
+            """
+        ).rows(Self.minutes(fromNs, toNs)) {
+            split[row[0].text ?? ""] = Array(row[1...])
+        }
+        var values: [String: [Double]] = [:]
+        if !split.isEmpty {
+            for row in try database.prepare(
+                """
+                SELECT name, value FROM rum_events INDEXED BY rum_by_type
+                WHERE type = 'vital' AND time_ns BETWEEN ?1 AND ?2 AND value IS NOT NULL
+                ORDER BY time_ns DESC LIMIT ?3
+                """
+            ).rows([.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(sample))]) {
+                if let name = row[0].text, let value = row[1].double { values[name, default: []].append(value) }
             }
-            rows.append([
-                .text(vital.name), .int(count), p75, counts.count > 1 ? counts[1] : .null,
-                counts.count > 2 ? counts[2] : .null, counts.count > 3 ? counts[3] : .null,
-                .double(vital.good), .double(vital.poor),
-            ])
+        }
+        let rows: [[SQLiteValue]] = WebVitals.thresholds.map { vital in
+            let counts = split[vital.name] ?? [.int(0), .int(0), .int(0), .int(0)]
+            let sorted = (values[vital.name] ?? []).sorted()
+            let p75: SQLiteValue = sorted.isEmpty ? .null : .double(sorted[Int(Double(sorted.count - 1) * 0.75)])
+            return [
+                .text(vital.name), counts[0], p75, counts[1], counts[2], counts[3], .double(vital.good),
+                .double(vital.poor), .int(Int64(sorted.count)),
+            ]
         }
         return QueryTable(
-            columns: ["name", "count", "p75", "good", "needs_improvement", "poor", "good_max", "poor_min"], rows: rows)
+            columns: ["name", "count", "p75", "good", "needs_improvement", "poor", "good_max", "poor_min", "p75_of"],
+            rows: rows)
     }
 
     /// A RUM breakdown: events of `type` (or all, `nil`) counted by one of a fixed set of dimensions.
@@ -282,9 +309,11 @@ extension TelemetryQueries {
         case name
     }
 
-    /// Counts of `type` events (or sessions) by `dimension`, largest first.
+    /// Counts of `type` events (and their sessions) by `dimension`, largest first, among the newest `sample`
+    /// events of that type in the window (read backwards off `rum_by_type`, so a busy day stays fast; exact
+    /// whenever the window holds fewer). Exact counts by type and name are in `rollup_rum_minute`.
     public func rumBreakdown(
-        fromNs: UInt64, toNs: UInt64, type: String?, dimension: RUMDimension, limit: Int
+        fromNs: UInt64, toNs: UInt64, type: String, dimension: RUMDimension, limit: Int, sample: Int = 5_000
     ) throws(StorageError) -> QueryTable {
         // The dimension is one of RUMDimension's fixed expressions, never text from a request.
         try table(
@@ -292,19 +321,38 @@ extension TelemetryQueries {
             """
             SELECT COALESCE(\(dimension.rawValue), '') AS k, COUNT(*) AS n, COUNT(DISTINCT session_id), AVG(value),
                 MAX(time_ns) / 1000000
-            FROM rum_events WHERE time_ns BETWEEN ?1 AND ?2 AND (?3 IS NULL OR type = ?3)
+            FROM (SELECT * FROM rum_events INDEXED BY rum_by_type WHERE type = ?3 AND time_ns BETWEEN ?1 AND ?2
+                  ORDER BY time_ns DESC LIMIT ?5)
             GROUP BY k ORDER BY n DESC LIMIT ?4
-            """, [.int(Int64(fromNs)), .int(Int64(toNs)), type.map { .text($0) } ?? .null, .int(Int64(limit))])
+            """,
+            [.int(Int64(fromNs)), .int(Int64(toNs)), .text(type), .int(Int64(limit)), .int(Int64(sample))])
     }
 
-    /// Sessions, views, events and errors in the window.
+    /// Events, views, errors and actions in the window from the per-minute rollups; sessions are the distinct
+    /// sessions with a view in the window (an index-only walk of `rum_by_type`).
     public func rumTotals(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
-        try table(
-            ["events", "sessions", "views", "errors", "actions"],
-            """
-            SELECT COUNT(*), COUNT(DISTINCT session_id), SUM(type = 'view'), SUM(type = 'error'), SUM(type = 'action')
-            FROM rum_events WHERE time_ns BETWEEN ?1 AND ?2
-            """, [.int(Int64(fromNs)), .int(Int64(toNs))])
+        let counts =
+            try database.prepare(
+                """
+                SELECT COALESCE(SUM(count), 0), COALESCE(SUM(CASE type WHEN 'view' THEN count END), 0),
+                    COALESCE(SUM(CASE type WHEN 'error' THEN count END), 0),
+                    COALESCE(SUM(CASE type WHEN 'action' THEN count END), 0)
+                FROM rollup_rum_minute WHERE minute >= ?1 AND minute <= ?2
+                """
+            ).rows(Self.minutes(fromNs, toNs)).first ?? [.int(0), .int(0), .int(0), .int(0)]
+        var sessions = SQLiteValue.int(0)
+        if (counts[0].int ?? 0) > 0 {
+            sessions =
+                try database.prepare(
+                    """
+                    SELECT COUNT(DISTINCT session_id) FROM rum_events INDEXED BY rum_by_type
+                    WHERE type = 'view' AND time_ns BETWEEN ?1 AND ?2
+                    """
+                ).rows([.int(Int64(fromNs)), .int(Int64(toNs))]).first?.first ?? .int(0)
+        }
+        return QueryTable(
+            columns: ["events", "sessions", "views", "errors", "actions"],
+            rows: [[counts[0], sessions, counts[1], counts[2], counts[3]]])
     }
 
     /// Recent actions with the chat they started (trace id), newest first.

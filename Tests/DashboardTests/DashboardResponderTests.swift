@@ -40,6 +40,12 @@ final class SeededStore {
             let minute = startNs / 60_000_000_000
             try db.prepare(
                 """
+                INSERT INTO rollup_evaluation_minute VALUES (?1, 'pii', ?2, 1, 0.9)
+                ON CONFLICT DO UPDATE SET count = count + 1, score_sum = score_sum + 0.9
+                """
+            ).run([.int(minute), .text(index == 0 ? "detected" : "none")])
+            try db.prepare(
+                """
                 INSERT INTO rollup_minute (minute, route, model, requests, errors, latency_sum_ms, ttft_sum_ms,
                     ttft_count, input_tokens, output_tokens, cost, host_cost, cold_starts, load_sum_ms, b6)
                 VALUES (?1, '/chat', 'gemma3:270m', 1, ?2, 400, 50, 1, 10, 20, 0.001, 0, ?3, ?4, 1)

@@ -75,5 +75,15 @@ def seed(stack: Stack) -> dict:
                 " browser, os, device) VALUES (?, ?, 'v1', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now_ns - n * 1_000_000_000, f"rs-{n % 3}", kind, name, trace_id, value, json.dumps(attrs),
                  "JP" if n % 2 else XSS, "Chrome", "Linux", "desktop"))
+            # The per-minute rollup StoreWriter keeps beside the row (vitals classified per DESIGN.md §5).
+            good, poor = {"LCP": (2500, 4000), "INP": (200, 500), "CLS": (0.1, 0.25), "FCP": (1800, 3000),
+                          "TTFB": (800, 1800)}.get(name if kind == "vital" else None, (None, None))
+            rating = None if good is None or value is None else 0 if value <= good else 1 if value <= poor else 2
+            db.execute(
+                "INSERT INTO rollup_rum_minute VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT(minute, type, name) DO"
+                " UPDATE SET count = count + 1, value_sum = value_sum + excluded.value_sum,"
+                " good = good + excluded.good, needs_improvement = needs_improvement + excluded.needs_improvement, poor = poor + excluded.poor",
+                ((now_ns - n * 1_000_000_000) // 60_000_000_000, kind, name or "", value or 0.0, int(rating == 0),
+                 int(rating == 1), int(rating == 2)))
     db.close()
     return traces
