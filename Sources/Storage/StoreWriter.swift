@@ -61,15 +61,15 @@ final class StoreWriter: @unchecked Sendable {
                 """)
             evaluationRollup = try db.prepare(
                 """
-                INSERT INTO rollup_evaluation_minute (minute, name, label, count, score_sum) VALUES (?1,?2,?3,1,?4)
-                ON CONFLICT(minute, name, label) DO UPDATE SET count = count + 1,
+                INSERT INTO rollup_evaluation_minute (minute, name, label, count, score_sum) VALUES (?1,?2,?3,?4,?5)
+                ON CONFLICT(minute, name, label) DO UPDATE SET count = count + excluded.count,
                     score_sum = score_sum + excluded.score_sum
                 """)
             rumRollup = try db.prepare(
                 """
                 INSERT INTO rollup_rum_minute (minute, type, name, count, value_sum, good, needs_improvement, poor)
-                VALUES (?1,?2,?3,1,?4,?5,?6,?7)
-                ON CONFLICT(minute, type, name) DO UPDATE SET count = count + 1,
+                VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
+                ON CONFLICT(minute, type, name) DO UPDATE SET count = count + excluded.count,
                     value_sum = value_sum + excluded.value_sum, good = good + excluded.good,
                     needs_improvement = needs_improvement + excluded.needs_improvement, poor = poor + excluded.poor
                 """)
@@ -134,7 +134,21 @@ final class StoreWriter: @unchecked Sendable {
         guard ensureOpen(), let db = database, let statements else { return false }
         do {
             try db.transaction { () throws(StorageError) in
-                for item in batch { try insert(item, statements) }
+                // Evaluation and RUM rollups are summed over the batch first: one upsert per (minute, key) instead
+                // of one per event keeps the writer's cost per beacon low.
+                var rollups = BatchRollups()
+                for item in batch { try insert(item, statements, &rollups) }
+                for (key, sums) in rollups.evaluations {
+                    try statements.evaluationRollup.run([
+                        .int(key.minute), .text(key.first), .text(key.second), .int(sums.count), .double(sums.sum),
+                    ])
+                }
+                for (key, sums) in rollups.rum {
+                    try statements.rumRollup.run([
+                        .int(key.minute), .text(key.first), .text(key.second), .int(sums.count), .double(sums.sum),
+                        .int(sums.good), .int(sums.needsImprovement), .int(sums.poor),
+                    ])
+                }
             }
             return true
         } catch {
@@ -148,7 +162,7 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    private func insert(_ item: StoreItem, _ s: Statements) throws(StorageError) {
+    private func insert(_ item: StoreItem, _ s: Statements, _ rollups: inout BatchRollups) throws(StorageError) {
         switch item {
         case .chat(let trace):
             let c = trace.summary
@@ -173,10 +187,11 @@ final class StoreWriter: @unchecked Sendable {
                     .text(c.traceID), .text(evaluation.name), .text(evaluation.label), .double(evaluation.score),
                     .text(evaluation.reason), .int(Int64(c.startNs)),
                 ])
-                try s.evaluationRollup.run([
-                    .int(Int64(c.startNs / 60_000_000_000)), .text(evaluation.name), .text(evaluation.label),
-                    .double(evaluation.score),
-                ])
+                rollups.evaluations[
+                    RollupKey(
+                        minute: Int64(c.startNs / 60_000_000_000), first: evaluation.name, second: evaluation.label),
+                    default: RollupSums()
+                ].add(evaluation.score)
             }
             var buckets = [SQLiteValue](repeating: .int(0), count: 15)
             buckets[Schema.bucket(forMs: c.durationMs)] = .int(1)
@@ -217,11 +232,10 @@ final class StoreWriter: @unchecked Sendable {
                     text(e.traceID), double(e.value), .text(e.attributesJSON), text(e.country), text(e.region),
                     text(e.city), text(e.browser), text(e.os), text(e.device),
                 ])
-                let vital = Schema.vitalClass(type: e.type, name: e.name, value: e.value)
-                try s.rumRollup.run([
-                    .int(Int64(e.timeNs / 60_000_000_000)), .text(e.type), .text(e.name ?? ""), .double(e.value ?? 0),
-                    .int(vital == 0 ? 1 : 0), .int(vital == 1 ? 1 : 0), .int(vital == 2 ? 1 : 0),
-                ])
+                rollups.rum[
+                    RollupKey(minute: Int64(e.timeNs / 60_000_000_000), first: e.type, second: e.name ?? ""),
+                    default: RollupSums()
+                ].add(e.value ?? 0, vitalClass: Schema.vitalClass(type: e.type, name: e.name, value: e.value))
             }
         }
     }
@@ -300,6 +314,40 @@ final class StoreWriter: @unchecked Sendable {
 }
 
 private let SQLITE_CORRUPT_CODE: Int32 = 11
+
+/// A rollup row's key: the minute and two names (evaluator and label, or event type and name).
+struct RollupKey: Hashable {
+    let minute: Int64
+    let first: String
+    let second: String
+}
+
+/// What one batch adds to a rollup row.
+struct RollupSums {
+    var count: Int64 = 0
+    var sum = 0.0
+    var good: Int64 = 0
+    var needsImprovement: Int64 = 0
+    var poor: Int64 = 0
+
+    /// Adds one value; `vitalClass` 0/1/2 counts it as good / needs improvement / poor (other values: neither).
+    mutating func add(_ value: Double, vitalClass: Int? = nil) {
+        count += 1
+        sum += value
+        switch vitalClass {
+        case 0: good += 1
+        case 1: needsImprovement += 1
+        case 2: poor += 1
+        default: break
+        }
+    }
+}
+
+/// The evaluation and RUM rollup increments of one batch.
+struct BatchRollups {
+    var evaluations: [RollupKey: RollupSums] = [:]
+    var rum: [RollupKey: RollupSums] = [:]
+}
 
 /// `mkdir -p` of the directory holding `path` (a fresh `make run` has no `var/` yet).
 private func makeParentDirectories(_ path: String) {
