@@ -46,13 +46,9 @@ func runChatHandler() {
     var configPath = options.configPath
     let threads = options.threads
     let environment = processEnvironment()
-    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-    let configuration: KagamiConfiguration
-    do {
-        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
-    } catch {
-        fail("invalid configuration:\n\(error)")
-    }
+    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
+        commandLinePath: configPath, environment: environment, program: "ChatHandler")
+    configPath = loadedFrom
     if options.checkOnly {
         print("configuration OK (\(configPath ?? "built-in defaults"))")
         for route in configuration.routes {

@@ -23,9 +23,6 @@ public struct BackendBinding: Sendable {
 /// Answers chat requests on the configured routes: validate → resolve route and model → admission →
 /// backend call (streaming) → SSE events or one JSON reply → a ``ChatRecord`` for the observers.
 public final class ChatResponder: Responder {
-    /// A model load longer than this marks the request as a cold start.
-    public static let coldStartThresholdMs = 500.0
-
     private let configuration: KagamiConfiguration
     private let backends: [String: BackendBinding]
     private let parser: ChatRequestParser
@@ -153,7 +150,7 @@ public final class ChatResponder: Responder {
             ("tokens_per_second", .double(result.tokensPerSecond)), ("queue_ms", .double(record.queueMs)),
             ("load_ms", .double(loadMs)), ("prompt_eval_ms", .double(result.backendTimings.promptEvalMs)),
             ("generation_ms", .double(result.backendTimings.generationMs)),
-            ("cold_start", .bool((loadMs ?? 0) >= Self.coldStartThresholdMs)),
+            ("cold_start", .bool((loadMs ?? 0) >= configuration.observability.coldStartThresholdMs)),
             ("request_id", .string(record.requestID)), ("trace_id", .string(record.trace.traceID)),
         ]
     }

@@ -36,13 +36,9 @@ func runDashboardAPI() {
         Array(CommandLine.arguments.dropFirst()), program: "DashboardAPI", usage: usage)
     var configPath = options.configPath
     let environment = processEnvironment()
-    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-    let configuration: KagamiConfiguration
-    do {
-        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
-    } catch {
-        fail("invalid configuration:\n\(error)")
-    }
+    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
+        commandLinePath: configPath, environment: environment, program: "DashboardAPI")
+    configPath = loadedFrom
     guard let key = configuration.dashboardKey(environment: environment) else {
         fail("no dashboard key: set KAGAMI_DASHBOARD_KEY or make dashboard.key_file writable")
     }

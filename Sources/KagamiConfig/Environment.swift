@@ -22,3 +22,19 @@ public func exitWithUsageError(_ program: String, _ message: String) -> Never {
     _ = line.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
+
+extension KagamiConfiguration {
+    /// What every executable does first: the file from `--config` (`commandLinePath`), else `$KAGAMI_CONFIG`,
+    /// else the built-in defaults; environment overrides applied; any problem printed with the key it is about,
+    /// and the program exits 2. Returns the configuration and the path it came from.
+    public static func loadOrExit(
+        commandLinePath: String?, environment: [String: String], program: String
+    ) -> (KagamiConfiguration, path: String?) {
+        let path = commandLinePath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            return (try load(path: path, environment: environment), path)
+        } catch {
+            exitWithUsageError(program, "invalid configuration:\n\(error)")
+        }
+    }
+}

@@ -44,12 +44,9 @@ func runObs() {
     }
     let environment = processEnvironment()
     if databasePath == nil {
-        configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        do {
-            databasePath = try KagamiConfiguration.load(path: configPath, environment: environment).storage.path
-        } catch {
-            fail("invalid configuration:\n\(error)")
-        }
+        databasePath =
+            KagamiConfiguration.loadOrExit(commandLinePath: configPath, environment: environment, program: "kagami-obs")
+            .0.storage.path
     }
     guard let command = arguments.first else {
         print(usage)

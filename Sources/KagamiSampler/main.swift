@@ -51,13 +51,9 @@ func runSampler() {
         }
     }
     let environment = processEnvironment()
-    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-    let configuration: KagamiConfiguration
-    do {
-        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
-    } catch {
-        exitWithUsageError("KagamiSampler", "invalid configuration:\n\(error)")
-    }
+    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
+        commandLinePath: configPath, environment: environment, program: "KagamiSampler")
+    configPath = loadedFrom
     let log = Log(component: "sampler")
     let databasePath = configuration.storage.path
 

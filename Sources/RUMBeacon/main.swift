@@ -57,13 +57,9 @@ func runRUMBeacon() {
     var configPath = options.configPath
     let threads = options.threads
     let environment = processEnvironment()
-    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-    let configuration: KagamiConfiguration
-    do {
-        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
-    } catch {
-        fail("invalid configuration:\n\(error)")
-    }
+    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
+        commandLinePath: configPath, environment: environment, program: "RUMBeacon")
+    configPath = loadedFrom
     let settings = configuration.rum
     let log = Log(component: "rum")
 

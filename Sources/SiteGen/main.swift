@@ -104,14 +104,10 @@ func runSiteGen() {
     }
     if watch && offline { fail("--watch polls the backends; it cannot be combined with --offline") }
     let environment = processEnvironment()
-    configPath = configPath ?? environment["KAGAMI_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     templatesPath = templatesPath ?? environment["KAGAMI_TEMPLATES"].flatMap { $0.isEmpty ? nil : $0 } ?? "templates"
-    var configuration: KagamiConfiguration
-    do {
-        configuration = try KagamiConfiguration.load(path: configPath, environment: environment)
-    } catch {
-        fail("invalid configuration:\n\(error)")
-    }
+    var (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
+        commandLinePath: configPath, environment: environment, program: "SiteGen")
+    configPath = loadedFrom
     if let runDir {
         configuration.nginx.chatSocket = absolutePath(runDir) + "/chat.sock"
         configuration.nginx.rumSocket = absolutePath(runDir) + "/rum.sock"
