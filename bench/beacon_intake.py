@@ -74,7 +74,7 @@ class Run:
 def wrk(url: str, body: str, connections: int, seconds: float, tmp: Path) -> Run:
     out = tmp / f"wrk-{time.monotonic_ns()}.txt"
     env = {**os.environ, "BENCH_BODY": body, "BENCH_OUT": str(out)}
-    proc = subprocess.run(["wrk", f"-c{connections}", "-t2", f"-d{seconds}s", "--timeout", "10s", "-s",
+    proc = subprocess.run(["wrk", f"-c{connections}", "-t2", f"-d{seconds:g}s", "--timeout", "10s", "-s",
                            str(WRK_SCRIPT), url], env=env, capture_output=True, text=True, timeout=seconds + 30)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"wrk failed: {proc.stdout}\n{proc.stderr}")
@@ -120,7 +120,7 @@ def main():
 
     # (b) nginx `return 204` in the same server, and a second /rum upstream for the floor: both by reload.
     floor_sock = stack.home / "run" / "floor.sock"
-    floor_proc = subprocess.Popen([str(floor), str(floor_sock), "64"], stdout=subprocess.DEVNULL,
+    floor_proc = subprocess.Popen([str(floor), str(floor_sock), "64", "204"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
     benchlib.on_exit(lambda: (floor_proc.terminate(), floor_proc.wait(5)))
     benchlib.harness.wait_until(lambda: floor_sock.exists(), 5, "fcgi_floor socket")
@@ -155,8 +155,8 @@ def main():
                   "rum.rate_per_second 0 (no limit_req), access_log off; all three sides in the same server"),
         ("sides", "RUMBeacon (64 threads, store in WAL SQLite, geo: "
                   + ("DB-IP City Lite" if Path(os.path.expanduser("~/.cache/kagami/geo/dbip-city-lite.mmdb")).exists()
-                     else "none") + "); fcgi_floor.c (64 threads; reads the body, answers a fixed 200 + 430-byte "
-                  "JSON body, stores nothing); nginx `return 204`"),
+                     else "none") + "); fcgi_floor.c (64 threads; reads the body, answers 204, "
+                  "stores nothing); nginx `return 204`"),
         ("client", "wrk on the same machine (shares the cores)"),
     ]
     benchlib.print_conditions("Beacon intake (bench/beacon_intake.py)", rows)

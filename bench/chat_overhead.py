@@ -141,7 +141,7 @@ def run_wrk(url: str, body: str, connections: int, threads: int, seconds: float,
     if meter:
         meter.start()
     env = {**os.environ, "BENCH_BODY": body, "BENCH_OUT": str(out)}
-    cmd = ["wrk", f"-c{connections}", f"-t{threads}", f"-d{seconds}s", "--timeout", "10s", "-s", str(WRK_SCRIPT),
+    cmd = ["wrk", f"-c{connections}", f"-t{threads}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(WRK_SCRIPT),
            url]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 30)
     used = meter.stop() if meter else {}

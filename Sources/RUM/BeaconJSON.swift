@@ -219,17 +219,15 @@ private struct Parser {
             guard byte >= 0x20 else { throw error("control character in a string") }
             index += 1
         }
-        var scalars = String.UnicodeScalarView()
-        scalars.append(
-            contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                .unicodeScalars)
+        // Escapes: decode into a UTF-8 buffer (the input is already valid UTF-8, so unescaped runs copy as-is).
         var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.count - start)
+        utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                flush(&utf8, into: &scalars)
                 index += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             }
             guard byte >= 0x20 else { throw error("control character in a string") }
             if byte != UInt8(ascii: "\\") {
@@ -237,20 +235,17 @@ private struct Parser {
                 index += 1
                 continue
             }
-            flush(&utf8, into: &scalars)
             index += 1
             guard index < bytes.count else { break }
             let escape = bytes[index]
             index += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if (0xD800...0xDBFF).contains(code) {
@@ -269,7 +264,7 @@ private struct Parser {
                 } else if (0xDC00...0xDFFF).contains(code) {
                     code = 0xFFFD
                 }
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                utf8.append(contentsOf: UTF8.encode(Unicode.Scalar(code) ?? "\u{FFFD}")!)
             default:
                 throw error("invalid escape in a string")
             }
@@ -293,11 +288,5 @@ private struct Parser {
             index += 1
         }
         return value
-    }
-
-    func flush(_ utf8: inout [UInt8], into scalars: inout String.UnicodeScalarView) {
-        guard !utf8.isEmpty else { return }
-        scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars)
-        utf8.removeAll(keepingCapacity: true)
     }
 }

@@ -5,8 +5,8 @@ import Telemetry
 
 /// Answers `POST /rum`: validates the beacon, enriches the valid events and hands them to the store.
 ///
-/// `204` when every event was accepted (and handed to the store: a full store queue answers `503` with
-/// `Retry-After` instead, so nothing answered 204 is dropped later); `400` with `{"error", "rejected": [{index, reason}], "accepted"}` when
+/// `204` when every event was accepted (and handed to the store: a store queue that stays full for
+/// ``RUMEventSink`` 's wait answers `503` with `Retry-After` instead, so nothing answered 204 is dropped later); `400` with `{"error", "rejected": [{index, reason}], "accepted"}` when
 /// some or all were refused (the valid ones are stored anyway); `405`, `413`, `415` for the wrong method, a body
 /// over the limit and a content type other than `text/plain` (what `sendBeacon` sends for a string) or
 /// `application/json`. Nothing is written to disk on the request thread.

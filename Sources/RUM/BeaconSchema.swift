@@ -183,20 +183,24 @@ public struct BeaconSchema: Sendable {
         guard members.count <= maxAttributes else {
             return .failure(.init("attrs: at most \(maxAttributes) attributes"))
         }
-        var out = "{"
+        // Built as bytes: one buffer per event instead of a string per fragment.
+        var out: [UInt8] = [0x7B]
+        out.reserveCapacity(256)
         for (position, (key, value)) in members.enumerated() {
             guard !key.isEmpty, key.utf8.count <= 64,
                 key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F })
             else { return .failure(.init("attrs: names must be 1–64 characters of a-z, 0-9 and _")) }
-            if position > 0 { out += "," }
-            out += "\"" + key + "\":"
+            if position > 0 { out.append(0x2C) }
+            out.append(0x22)
+            out.append(contentsOf: key.utf8)
+            out.append(contentsOf: [0x22, 0x3A])
             switch value {
             case .string(let text):
                 let limit = key == "stack" ? maxStackBytes : maxAttributeBytes
                 guard text.utf8.count <= limit else {
                     return .failure(.init("attrs.\(key): longer than \(limit) bytes"))
                 }
-                out += JSONText.quote(text)
+                JSONText.appendQuoted(text, to: &out)
             case .number(let number):
                 guard number.isFinite else { return .failure(.init("attrs.\(key): must be a finite number")) }
                 if key.hasSuffix("_ms") || timingKeys.contains(key) {
@@ -206,14 +210,17 @@ public struct BeaconSchema: Sendable {
                 } else if abs(number) > 1e15 {
                     return .failure(.init("attrs.\(key): out of range"))
                 }
-                out += number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-            case .bool(let flag): out += flag ? "true" : "false"
-            case .null: out += "null"
+                out.append(
+                    contentsOf: (number == number.rounded() && abs(number) < 1e15
+                        ? String(Int64(number)) : String(number)).utf8)
+            case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+            case .null: out.append(contentsOf: "null".utf8)
             case .array, .object:
                 return .failure(.init("attrs.\(key): must be a string, number, boolean or null"))
             }
         }
-        return .success(out + "}")
+        out.append(0x7D)
+        return .success(String(decoding: out, as: UTF8.self))
     }
 
     /// Navigation and paint timings in a `view` event's attributes, all ms from the navigation start.

@@ -80,9 +80,20 @@ public final class TelemetryStore: @unchecked Sendable {
 
     /// Hands `item` to the writer. Never blocks on disk; returns `false` (and counts a drop) when the queue
     /// is full.
+    ///
+    /// `waitMs` > 0: a full queue holds the caller up to that long for room first. Under overload this is the
+    /// back-pressure that lets the writer thread run: dozens of request threads competing for the cores would
+    /// otherwise starve it, and everything past the queue would be refused.
     @discardableResult
-    public func enqueue(_ item: StoreItem) -> Bool {
+    public func enqueue(_ item: StoreItem, waitMs: Int = 0) -> Bool {
         lock.withLock {
+            if queue.count >= configuration.queueCapacity && waitMs > 0 && !stopping {
+                let deadline = monotonicNs() + UInt64(waitMs) * 1_000_000
+                lock.broadcast()  // wake the writer now rather than at its next flush interval
+                while queue.count >= configuration.queueCapacity && !stopping && monotonicNs() < deadline {
+                    lock.wait(untilNs: deadline)
+                }
+            }
             guard !stopping, queue.count < configuration.queueCapacity else {
                 droppedItems.add(1, ordering: .relaxed)
                 return false
@@ -130,6 +141,7 @@ public final class TelemetryStore: @unchecked Sendable {
                 let batch = Array(queue.prefix(configuration.batchSize))
                 queue.removeFirst(batch.count)
                 inFlight = batch.count
+                if !batch.isEmpty { lock.broadcast() }  // room for callers waiting in enqueue(_:waitMs:)
                 return (batch, stopping && queue.isEmpty)
             }
             if !batch.isEmpty {

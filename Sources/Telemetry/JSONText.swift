@@ -4,33 +4,63 @@ public enum JSONText {
     /// `text` as a JSON string literal, quotes included.
     public static func quote(_ text: String) -> String {
         // Most text needs no escaping: check the bytes once and copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0xe2 }) {
+        if !text.utf8.contains(where: needsEscape) {
             return "\"" + text + "\""
         }
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            // U+2028/2029 are legal JSON but end lines in JavaScript; escaping them is cheap insurance.
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        appendQuoted(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Appends `text` as a JSON string literal (quotes included) to a UTF-8 buffer: runs that need no escaping
+    /// are copied whole, so the cost is one pass over the bytes.
+    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                guard needsEscape(byte) else {
+                    i += 1
+                    continue
+                }
+                // U+2028/2029 (E2 80 A8/A9) are legal JSON but end lines in JavaScript: escape them too.
+                if byte == 0xE2 {
+                    guard i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9
+                    else {
+                        i += 1
+                        continue
+                    }
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                switch byte {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                case 0xE2:
+                    out.append(contentsOf: Array("\\u202".utf8))
+                    out.append(bytes[i + 2] == 0xA8 ? 0x38 : 0x39)
+                    i += 2
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                }
+                i += 1
+                runStart = i
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
+        out.append(0x22)
+    }
+
+    /// Bytes that may need escaping: controls, `"`, `\` and the lead byte of U+2028/2029.
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 }
 
     /// A JSON object from already-encoded values, in the given order.
     public static func object(_ fields: [(String, JSONValue)]) -> String {

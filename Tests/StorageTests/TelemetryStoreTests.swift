@@ -85,6 +85,20 @@ private func trace(
     store.shutdown()
 }
 
+@Test func aFullQueueWaitsForRoomWhenAskedTo() {
+    // Capacity 3 and a writer that would otherwise sleep 10 s between batches: without the wait most of these
+    // 50 would be dropped (see above); with it, each one waits for the writer to take a batch.
+    let store = TelemetryStore(
+        configuration: .init(path: temporaryPath(), queueCapacity: 3, flushIntervalMs: 10_000),
+        log: Log(component: "test"))
+    var accepted = 0
+    for index in 0..<50 where store.enqueue(.chat(trace(index)), waitMs: 2_000) { accepted += 1 }
+    #expect(accepted == 50 && store.dropped == 0)
+    #expect(store.flush(timeoutMs: 5_000))
+    #expect(store.written == 50)
+    store.shutdown()
+}
+
 @Test func anUnwritableStoreCountsDropsAndNeverThrows() {
     let store = TelemetryStore(
         configuration: .init(path: "/proc/kagami-cannot-write-here/kagami.db"), log: Log(component: "test"))

@@ -37,6 +37,11 @@ func malformedTraceparentIsIgnored(_ header: String) {
 
 @Test func jsonQuotingEscapesEverythingJSONAndJavaScriptNeed() {
     #expect(JSONText.quote("a\"b\\c\nd\u{1}\u{2028}日本") == #""a\"b\\c\nd\u0001\u2028日本""#)
+    // Other characters that start with the same UTF-8 byte as U+2028 (… is E2 80 A6) pass through untouched.
+    #expect(JSONText.quote("…\u{2029}\t…") == #""…\u2029\t…""#)
+    var buffer = Array("x=".utf8)
+    JSONText.appendQuoted("a\rb", to: &buffer)
+    #expect(String(decoding: buffer, as: UTF8.self) == #"x="a\rb""#)
     #expect(
         JSONText.object([("a", .int(1)), ("skip", .string(nil)), ("b", .double(2.345, digits: 2)), ("c", .bool(true))])
             == #"{"a":1,"b":2.35,"c":true}"#)
