@@ -106,7 +106,16 @@ func runChatHandler() {
     let pipeline = TracePipeline(
         builder: builder,
         sinks: [TracePipeline.storing(in: store), { @Sendable trace in metrics.record(trace) }]
-            + traceExporters.map { exporter -> TracePipeline.Sink in { @Sendable trace in exporter.export(trace) } })
+            + traceExporters.map { exporter -> TracePipeline.Sink in { @Sendable trace in exporter.export(trace) } },
+        downstreamLoad: TracePipeline.load(of: store))
+    exporters.registry.gauge(KagamiMetrics.tracesReduced) {
+        let overload = pipeline.overload
+        return [
+            ([("detail", "without_evaluations")], Double(overload.withoutEvaluations)),
+            ([("detail", "counts")], Double(overload.countsOnly)),
+        ]
+    }
+    exporters.registry.gauge(KagamiMetrics.tracesDropped) { [([], Double(pipeline.overload.dropped))] }
     let chat = ChatResponder(
         configuration: configuration, backends: backends,
         observer: ChatObservers([ChatLogObserver(log: log), pipeline]))
@@ -128,8 +137,15 @@ func runChatHandler() {
     let flushed = pipeline.flush(timeoutMs: 3_000)
     exporters.shutdown()
     store.shutdown(timeoutMs: 3_000)
+    let overload = pipeline.overload
     log.info(
-        "telemetry flushed", [("complete", .bool(flushed)), ("ms", .double(monotonicMilliseconds() - stopping))])
+        "telemetry flushed",
+        [
+            ("complete", .bool(flushed)), ("ms", .double(monotonicMilliseconds() - stopping)),
+            ("traces_without_evaluations", .int(overload.withoutEvaluations)),
+            ("traces_counts_only", .int(overload.countsOnly)), ("traces_dropped", .int(overload.dropped)),
+            ("store_dropped", .int(store.dropped)),
+        ])
     exit(0)
 }
 

@@ -60,6 +60,14 @@ public enum KagamiMetrics {
         buckets: durationBuckets)
     public static let evaluations = MetricFamily(
         name: "kagami_evaluations_total", help: "Local evaluation results, by evaluator and label.", type: .counter)
+    public static let tracesReduced = MetricFamily(
+        name: "kagami_traces_reduced_total",
+        help: "Chats recorded with less detail because the trace pipeline was behind, by detail kept "
+            + "(without_evaluations, counts). They are still counted everywhere.", type: .counter)
+    public static let tracesDropped = MetricFamily(
+        name: "kagami_traces_dropped_total",
+        help: "Chats not recorded at all because the trace pipeline's queue was full (not in these metrics either).",
+        type: .counter)
     public static let exporterQueue = MetricFamily(
         name: "kagami_exporter_queue_spans", help: "Spans waiting in each exporter's queue.", type: .gauge)
     public static let exporterSent = MetricFamily(

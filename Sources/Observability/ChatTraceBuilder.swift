@@ -49,9 +49,21 @@ public struct ChatTraceBuilder: Sendable {
         policies = perRoute
     }
 
-    /// Builds the stored form of `record`. `evaluate: false` skips the evaluators (the costly part) when the
-    /// pipeline is overloaded; the trace is otherwise complete.
-    public func build(_ record: ChatRecord, evaluate: Bool = true) -> ChatTrace {
+    /// How much of a trace to build: less when the pipeline is behind, so every request is still counted.
+    public enum Detail: String, Sendable, CaseIterable {
+        /// Everything: evaluations, masked text, spans.
+        case full
+        /// No evaluators (the costly part); the trace is otherwise complete.
+        case withoutEvaluations = "without_evaluations"
+        /// Counts only: status, timings, tokens and cost go to the per-minute rollups and the metrics (the
+        /// overview stays true); a failed chat also keeps its summary row. No spans, evaluations or text.
+        case counts
+    }
+
+    /// Builds the stored form of `record` at the given level of detail.
+    public func build(_ record: ChatRecord, detail: Detail = .full) -> ChatTrace {
+        let evaluate = detail == .full
+        let keepText = detail != .counts
         let policy = policies[record.route] ?? defaultPolicies
         let prompt = record.request?.messages.last(where: { $0.role == "user" })?.content
         let result = record.result
@@ -70,8 +82,9 @@ public struct ChatTraceBuilder: Sendable {
             }
         }
 
-        let inputMasked = prompt.flatMap { masker.mask($0, with: policy.input) }
-        let outputMasked = record.replyText.isEmpty ? nil : masker.mask(record.replyText, with: policy.output)
+        let inputMasked = keepText ? prompt.flatMap { masker.mask($0, with: policy.input) } : nil
+        let outputMasked =
+            !keepText || record.replyText.isEmpty ? nil : masker.mask(record.replyText, with: policy.output)
         let cloudCost = cost.cloudCost(
             model: model, inputTokens: result?.promptTokens, outputTokens: result?.completionTokens)
         let hostCost = cost.hostCost(durationMs: record.durationMs)
@@ -86,10 +99,13 @@ public struct ChatTraceBuilder: Sendable {
             promptEvalMs: result?.backendTimings.promptEvalMs, generationMs: result?.backendTimings.generationMs,
             coldStart: coldStart, cost: cloudCost, hostCost: hostCost, inputMasked: inputMasked,
             outputMasked: outputMasked, streamed: record.streamed, clientDisconnected: record.clientDisconnected)
-        let spans = SpanTree(
-            record: record, summary: summary, endNs: endNs, evaluations: evaluations, inputMasked: inputMasked,
-            outputMasked: outputMasked
-        ).spans()
-        return ChatTrace(summary: summary, spans: spans, evaluations: evaluations)
+        let spans =
+            detail == .counts
+            ? []
+            : SpanTree(
+                record: record, summary: summary, endNs: endNs, evaluations: evaluations, inputMasked: inputMasked,
+                outputMasked: outputMasked
+            ).spans()
+        return ChatTrace(summary: summary, spans: spans, evaluations: evaluations, countsOnly: detail == .counts)
     }
 }

@@ -7,11 +7,14 @@ import Telemetry
 /// masking, spans, cost — a few hundred µs) and hands the masked result to every sink: the store, the metrics,
 /// the exporters.
 ///
-/// Raw text stays in memory only, and only until its trace is built. When chats arrive faster than one core can
-/// evaluate them (a backlog over a quarter of the queue), the pipeline skips the evaluators for that backlog —
-/// tens of µs per trace instead of hundreds — so metrics and traces stay true and only labels are missing. A
-/// queue that is full anyway drops the record and counts it; request threads never build traces themselves
-/// (64 of them contending for the metrics lock cost more than the work).
+/// Raw text stays in memory only, and only until its trace is built. When chats arrive faster than the pipeline
+/// can follow, it builds less rather than dropping: with a backlog over a quarter of the queue it skips the
+/// evaluators (tens of µs per trace instead of hundreds), over half of it it keeps only the counts (a few µs, and
+/// next to nothing for the writer: successful chats only add to the per-minute rollup, failed ones keep their
+/// summary row). Every request is still counted — metrics, rollups, the overview — and only labels, spans and
+/// text are missing for those. A queue that is full anyway drops the
+/// record and counts it; request threads never wait and never build traces themselves (64 of them contending
+/// for the metrics lock cost more than the work). ``overload`` says how often each happened.
 ///
 /// `@unchecked Sendable`: the queue is guarded by its ``ConditionLock``.
 public final class TracePipeline: ChatObserver, @unchecked Sendable {
@@ -25,19 +28,34 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     private var queue: [ChatRecord] = []
     private var busy = false
     private var dropped = 0
-    private var unevaluated = 0
+    private var reduced: [ChatTraceBuilder.Detail: Int] = [:]
+
+    private let downstreamLoad: @Sendable () -> Double
 
     /// `capacity` bounds the raw records held at once (each holds a conversation and a reply). Default 256.
-    public init(builder: ChatTraceBuilder, sinks: [Sink], capacity: Int = 256) {
+    /// `downstreamLoad` says how full the sinks' own queues are (0…1, e.g. the store's): the fuller of that and
+    /// this queue decides how much detail the next traces get, so a slow writer is answered with lighter traces
+    /// before anything has to be dropped.
+    public init(
+        builder: ChatTraceBuilder, sinks: [Sink], capacity: Int = 256,
+        downstreamLoad: @escaping @Sendable () -> Double = { 0 }
+    ) {
         self.builder = builder
         self.sinks = sinks
         self.capacity = max(1, capacity)
+        self.downstreamLoad = downstreamLoad
         spawnThread(stackSize: 1 << 20) { [self] in self.work() }
     }
 
-    /// A sink that writes traces to `store`.
-    public static func storing(in store: TelemetryStore) -> Sink {
-        { trace in store.enqueue(.chat(trace)) }
+    /// A sink that writes traces to `store`. A full store queue holds the pipeline thread (never a request
+    /// thread) up to `waitMs` for room.
+    public static func storing(in store: TelemetryStore, waitMs: Int = 20) -> Sink {
+        { trace in store.enqueue(.chat(trace), waitMs: waitMs) }
+    }
+
+    /// How full `store`'s queue is, for `downstreamLoad`.
+    public static func load(of store: TelemetryStore) -> @Sendable () -> Double {
+        { Double(store.queueDepth) / Double(max(1, store.configuration.queueCapacity)) }
     }
 
     public func chatFinished(_ record: ChatRecord) {
@@ -51,8 +69,16 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
         }
     }
 
-    /// Records dropped because the queue was full, and traces built without evaluations because of a backlog.
-    public var overload: (dropped: Int, unevaluated: Int) { lock.withLock { (dropped, unevaluated) } }
+    /// Records dropped because the queue was full, and traces built with less detail because of a backlog.
+    public var overload: (dropped: Int, withoutEvaluations: Int, countsOnly: Int) {
+        lock.withLock { (dropped, reduced[.withoutEvaluations, default: 0], reduced[.counts, default: 0]) }
+    }
+
+    /// The level of detail for a backlog of `backlog` records here and a downstream queue `downstream` full.
+    func detail(forBacklog backlog: Int, downstream: Double = 0) -> ChatTraceBuilder.Detail {
+        let load = max(Double(backlog) / Double(capacity), downstream)
+        return load <= 0.25 ? .full : load <= 0.5 ? .withoutEvaluations : .counts
+    }
 
     /// Waits until every record handed over so far has reached the sinks (or `timeoutMs` passes).
     @discardableResult
@@ -79,9 +105,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
                 defer { queue.removeAll(keepingCapacity: true) }
                 return queue
             }
-            let evaluate = batch.count <= capacity / 4
-            if !evaluate { lock.withLock { unevaluated += batch.count } }
-            for record in batch { dispatch(builder.build(record, evaluate: evaluate)) }
+            let detail = detail(forBacklog: batch.count, downstream: downstreamLoad())
+            if detail != .full { lock.withLock { reduced[detail, default: 0] += batch.count } }
+            for record in batch { dispatch(builder.build(record, detail: detail)) }
         }
     }
 

@@ -93,11 +93,15 @@ public struct ChatTrace: Sendable, Equatable {
     public var summary: ChatSummary
     public var spans: [Span]
     public var evaluations: [StoredEvaluation]
+    /// Reduced to its counts (the pipeline was behind): the per-minute rollup and the metrics count it, but the
+    /// store keeps a `chats` row only if it failed — the errors stay listed, the successes are only counted.
+    public var countsOnly: Bool
 
-    public init(summary: ChatSummary, spans: [Span], evaluations: [StoredEvaluation]) {
+    public init(summary: ChatSummary, spans: [Span], evaluations: [StoredEvaluation], countsOnly: Bool = false) {
         self.summary = summary
         self.spans = spans
         self.evaluations = evaluations
+        self.countsOnly = countsOnly
     }
 }
 

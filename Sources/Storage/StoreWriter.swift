@@ -49,8 +49,8 @@ final class StoreWriter: @unchecked Sendable {
                 INSERT INTO rollup_minute (minute, route, model, requests, errors, latency_sum_ms, ttft_sum_ms,
                     ttft_count, input_tokens, output_tokens, cost, host_cost, cold_starts, load_sum_ms,
                     \(buckets.joined(separator: ", ")))
-                VALUES (?1,?2,?3,1,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,\((14...28).map { "?\($0)" }.joined(separator: ",")))
-                ON CONFLICT(minute, route, model) DO UPDATE SET requests = requests + 1,
+                VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,\((15...29).map { "?\($0)" }.joined(separator: ",")))
+                ON CONFLICT(minute, route, model) DO UPDATE SET requests = requests + excluded.requests,
                     errors = errors + excluded.errors, latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
                     ttft_sum_ms = ttft_sum_ms + excluded.ttft_sum_ms, ttft_count = ttft_count + excluded.ttft_count,
                     input_tokens = input_tokens + excluded.input_tokens,
@@ -134,10 +134,19 @@ final class StoreWriter: @unchecked Sendable {
         guard ensureOpen(), let db = database, let statements else { return false }
         do {
             try db.transaction { () throws(StorageError) in
-                // Evaluation and RUM rollups are summed over the batch first: one upsert per (minute, key) instead
-                // of one per event keeps the writer's cost per beacon low.
+                // Rollups are summed over the batch first: one upsert per (minute, key) instead of one per chat or
+                // event keeps the writer's cost per item low.
                 var rollups = BatchRollups()
                 for item in batch { try insert(item, statements, &rollups) }
+                for (key, sums) in rollups.chats {
+                    try statements.rollup.run(
+                        [
+                            .int(key.minute), .text(key.first), .text(key.second), .int(sums.requests),
+                            .int(sums.errors), .double(sums.latencySumMs), .double(sums.ttftSumMs),
+                            .int(sums.ttftCount), .int(sums.inputTokens), .int(sums.outputTokens), .double(sums.cost),
+                            .double(sums.hostCost), .int(sums.coldStarts), .double(sums.loadSumMs),
+                        ] + sums.buckets.map { .int($0) })
+                }
                 for (key, sums) in rollups.evaluations {
                     try statements.evaluationRollup.run([
                         .int(key.minute), .text(key.first), .text(key.second), .int(sums.count), .double(sums.sum),
@@ -166,6 +175,12 @@ final class StoreWriter: @unchecked Sendable {
         switch item {
         case .chat(let trace):
             let c = trace.summary
+            rollups.chats[
+                RollupKey(minute: Int64(c.startNs / 60_000_000_000), first: c.route, second: c.model ?? ""),
+                default: ChatRollupSums()
+            ].add(c)
+            // A counts-only trace (the pipeline was behind) is in the rollup; only a failure also keeps its row.
+            if trace.countsOnly && !c.isError { return }
             try s.chat.run([
                 .text(c.traceID), .text(c.requestID), .int(Int64(c.startNs)), .double(c.durationMs), .text(c.route),
                 text(c.model), text(c.provider), .int(Int64(c.status)), text(c.errorCode), text(c.errorMessage),
@@ -193,15 +208,6 @@ final class StoreWriter: @unchecked Sendable {
                     default: RollupSums()
                 ].add(evaluation.score)
             }
-            var buckets = [SQLiteValue](repeating: .int(0), count: 15)
-            buckets[Schema.bucket(forMs: c.durationMs)] = .int(1)
-            try s.rollup.run(
-                [
-                    .int(Int64(c.startNs / 60_000_000_000)), .text(c.route), .text(c.model ?? ""),
-                    .int(c.isError ? 1 : 0), .double(c.durationMs), .double(c.ttftMs ?? 0),
-                    .int(c.ttftMs == nil ? 0 : 1), .int(Int64(c.inputTokens ?? 0)), .int(Int64(c.outputTokens ?? 0)),
-                    .double(c.cost ?? 0), .double(c.hostCost ?? 0), .int(c.coldStart ? 1 : 0), .double(c.loadMs ?? 0),
-                ] + buckets)
         case .host(let h):
             try s.host.run([
                 .int(Int64(h.timeNs)), .double(h.cpuPercent), .int(h.memoryUsedBytes), .int(h.memoryTotalBytes),
@@ -343,8 +349,42 @@ struct RollupSums {
     }
 }
 
-/// The evaluation and RUM rollup increments of one batch.
+/// What one batch adds to a `rollup_minute` row (minute, route, model).
+struct ChatRollupSums {
+    var requests: Int64 = 0
+    var errors: Int64 = 0
+    var latencySumMs = 0.0
+    var ttftSumMs = 0.0
+    var ttftCount: Int64 = 0
+    var inputTokens: Int64 = 0
+    var outputTokens: Int64 = 0
+    var cost = 0.0
+    var hostCost = 0.0
+    var coldStarts: Int64 = 0
+    var loadSumMs = 0.0
+    var buckets = [Int64](repeating: 0, count: 15)
+
+    mutating func add(_ c: ChatSummary) {
+        requests += 1
+        errors += c.isError ? 1 : 0
+        latencySumMs += c.durationMs
+        if let ttft = c.ttftMs {
+            ttftSumMs += ttft
+            ttftCount += 1
+        }
+        inputTokens += Int64(c.inputTokens ?? 0)
+        outputTokens += Int64(c.outputTokens ?? 0)
+        cost += c.cost ?? 0
+        hostCost += c.hostCost ?? 0
+        coldStarts += c.coldStart ? 1 : 0
+        loadSumMs += c.loadMs ?? 0
+        buckets[Schema.bucket(forMs: c.durationMs)] += 1
+    }
+}
+
+/// The rollup increments of one batch.
 struct BatchRollups {
+    var chats: [RollupKey: ChatRollupSums] = [:]
     var evaluations: [RollupKey: RollupSums] = [:]
     var rum: [RollupKey: RollupSums] = [:]
 }

@@ -2,6 +2,7 @@ import KagamiConfig
 import LLMBackends
 import Privacy
 import Storage
+import Synchronization
 import Telemetry
 import Testing
 
@@ -117,4 +118,38 @@ func configValidationAndPrivacyAgreeOnPolicies(text: String) {
     configuration.masking.input = text
     let configAccepts = configuration.validate().isEmpty
     #expect(configAccepts == (MaskingPolicy(parsing: text) != nil), "\(text)")
+}
+
+@Test func lighterDetailKeepsTheCountsAndDropsTheRest() throws {
+    let builder = try builder()
+    let full = builder.build(record())
+    let noEvaluations = builder.build(record(), detail: .withoutEvaluations)
+    #expect(noEvaluations.evaluations.isEmpty && noEvaluations.spans.count == full.spans.count)
+    #expect(noEvaluations.summary.inputMasked == full.summary.inputMasked && !noEvaluations.countsOnly)
+    let counts = builder.build(record(), detail: .counts)
+    #expect(counts.countsOnly && counts.spans.isEmpty && counts.evaluations.isEmpty)
+    #expect(counts.summary.inputMasked == nil && counts.summary.outputMasked == nil)
+    // Everything the rollups and metrics need is still there.
+    #expect(counts.summary.durationMs == full.summary.durationMs && counts.summary.cost == full.summary.cost)
+    #expect(counts.summary.outputTokens == 40 && counts.summary.coldStart && counts.summary.status == 200)
+}
+
+@Test func theBacklogDecidesHowMuchDetailTracesGet() throws {
+    let pipeline = TracePipeline(builder: try builder(), sinks: [], capacity: 100)
+    #expect(pipeline.detail(forBacklog: 1) == .full)
+    #expect(pipeline.detail(forBacklog: 25) == .full)
+    #expect(pipeline.detail(forBacklog: 26) == .withoutEvaluations)
+    #expect(pipeline.detail(forBacklog: 51) == .counts)
+    // A writer that is behind (its queue 60% full) lightens traces even when this queue is short.
+    #expect(pipeline.detail(forBacklog: 1, downstream: 0.3) == .withoutEvaluations)
+    #expect(pipeline.detail(forBacklog: 1, downstream: 0.6) == .counts)
+}
+
+@Test func everyChatReachesTheSinksWithItsCounts() throws {
+    let seen = Mutex<[ChatTrace]>([])
+    let pipeline = TracePipeline(builder: try builder(), sinks: [{ trace in seen.withLock { $0.append(trace) } }])
+    for _ in 0..<20 { pipeline.chatFinished(record()) }
+    #expect(pipeline.flush())
+    #expect(seen.withLock { $0.count } == 20)
+    #expect(pipeline.overload.dropped == 0)
 }

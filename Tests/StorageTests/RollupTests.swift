@@ -179,3 +179,33 @@ private func chat(_ index: Int, startNs: UInt64, labels: [String]) -> ChatTrace 
     let after = try rumAggregates(db)
     #expect(after.rollup == after.raw)
 }
+
+@Test func countsOnlyChatsAreCountedButOnlyFailuresKeepARow() throws {
+    let path = rollupPath()
+    let store = TelemetryStore(configuration: .init(path: path), log: Log(component: "test"))
+    let minute = (wallClockNanoseconds() - 3_600_000_000_000) / 60_000_000_000 * 60_000_000_000
+    var traces: [ChatTrace] = []
+    for index in 0..<30 {
+        var trace = chat(index, startNs: minute + UInt64(index) * 1_000_000_000, labels: [])
+        trace.summary.durationMs = Double(10 * (index + 1))
+        trace.summary.ttftMs = index % 2 == 0 ? 5 : nil
+        trace.summary.outputTokens = index
+        trace.countsOnly = index >= 10
+        if index % 5 == 0 {
+            trace.summary.status = 502
+            trace.summary.errorCode = "backend_error"
+        }
+        traces.append(trace)
+    }
+    for trace in traces { store.enqueue(.chat(trace)) }
+    #expect(store.flush())
+    store.shutdown()
+    let db = try SQLiteDatabase(path: path)
+    // Rows: the 10 complete chats, and the failures among the counts-only ones (indexes 10, 15, 20, 25).
+    #expect(try db.prepare("SELECT COUNT(*) FROM chats").firstInt() == 14)
+    let rollup = try db.prepare(
+        "SELECT SUM(requests), SUM(errors), CAST(SUM(latency_sum_ms) AS INTEGER), SUM(ttft_count), SUM(output_tokens), "
+            + "SUM(b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9 + b10 + b11 + b12 + b13 + b14) FROM rollup_minute"
+    ).rows()[0].map(\.int)
+    #expect(rollup == [30, 6, 4_650, 15, 435, 30])
+}
