@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Privacy", swiftSettings: strict),
         .target(name: "Evaluations", dependencies: ["Privacy"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite", "Telemetry"], swiftSettings: strict),
-        .target(name: "LLMBackends", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .target(name: "LLMBackends", dependencies: ["HTTPClient", "Telemetry"], swiftSettings: strict),
         .target(
             name: "ChatService",
             dependencies: ["FastCGI", "LLMBackends", "KagamiConfig", "Telemetry"],

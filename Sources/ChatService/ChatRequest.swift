@@ -1,7 +1,7 @@
 import FastCGI
-import FoundationEssentials
 import KagamiConfig
 import LLMBackends
+import Telemetry
 
 /// A validated chat request: the conversation, the client's options and how it wants the answer.
 public struct ChatRequest: Sendable, Equatable {
@@ -28,18 +28,73 @@ public struct ChatRequest: Sendable, Equatable {
 }
 
 /// The body a client sends: `{"message": "…"}` (the original page) or `{"messages": [{role, content}…]}`.
-private struct ChatBody: Decodable {
-    struct Options: Decodable {
-        let max_tokens: Int?
-        let temperature: Double?
-        enum CodingKeys: String, CodingKey, CaseIterable { case max_tokens, temperature }
+private struct ChatBody {
+    static let keys = ["message", "messages", "session_id", "options", "stream"]
+    static let optionKeys = ["max_tokens", "temperature"]
+
+    var message: String?
+    var messages: [ChatMessage]?
+    var sessionID: String?
+    var maxTokens: Int?
+    var temperature: Double?
+    var stream: Bool?
+
+    /// Reads the body's fields, with a reason for the first one of the wrong type. `null` counts as absent.
+    init(_ root: JSONTree) throws(ChatFailure) {
+        guard case .object(let members) = root else { throw Self.invalid("the body must be a JSON object") }
+        message = try Self.field(root, "message", "a string") { $0.string }
+        if let list = root["messages"], list != .null {
+            guard case .array(let items) = list else {
+                throw Self.invalid("messages must be a list of {role, content}")
+            }
+            var messages: [ChatMessage] = []
+            messages.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard case .object = item else { throw Self.invalid("messages[\(index)] must be an object") }
+                guard let role = try Self.field(item, "role", "a string", path: "messages[\(index)]", { $0.string })
+                else { throw Self.invalid("messages[\(index)].role is required") }
+                guard
+                    let content = try Self.field(item, "content", "a string", path: "messages[\(index)]", { $0.string })
+                else { throw Self.invalid("messages[\(index)].content is required") }
+                messages.append(ChatMessage(role: role, content: content))
+            }
+            self.messages = messages
+        }
+        sessionID = try Self.field(root, "session_id", "a string") { $0.string }
+        stream = try Self.field(root, "stream", "true or false") { $0.bool }
+        if let options = root["options"], options != .null {
+            guard case .object(let optionMembers) = options else { throw Self.invalid("options must be an object") }
+            maxTokens = try Self.field(options, "max_tokens", "an integer", path: "options") { $0.int }
+            temperature = try Self.field(options, "temperature", "a number", path: "options") { $0.number }
+            // Unknown keys are mistakes (a typo in `mesage` would otherwise read as "missing message").
+            if let unknown = optionMembers.first(where: { !Self.optionKeys.contains($0.0) }) {
+                throw ChatFailure(
+                    status: 400, code: "unknown_field",
+                    message: "unknown field \"options.\(unknown.0.prefix(64))\" (known: max_tokens, temperature)")
+            }
+        }
+        if let unknown = members.first(where: { !Self.keys.contains($0.0) }) {
+            throw ChatFailure(
+                status: 400, code: "unknown_field",
+                message:
+                    "unknown field \"\(unknown.0.prefix(64))\" (known: message, messages, session_id, options, stream)")
+        }
     }
-    let message: String?
-    let messages: [ChatMessage]?
-    let session_id: String?
-    let options: Options?
-    let stream: Bool?
-    enum CodingKeys: String, CodingKey, CaseIterable { case message, messages, session_id, options, stream }
+
+    private static func invalid(_ message: String) -> ChatFailure {
+        ChatFailure(status: 400, code: "invalid_json", message: message)
+    }
+
+    /// `object[key]` read by `extract`; `nil` when absent or null, a ``ChatFailure`` when of another type.
+    private static func field<T>(
+        _ object: JSONTree, _ key: String, _ expected: String, path: String = "", _ extract: (JSONTree) -> T?
+    ) throws(ChatFailure) -> T? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let typed = extract(value) else {
+            throw invalid("\(path.isEmpty ? "" : path + ".")\(key) must be \(expected)")
+        }
+        return typed
+    }
 }
 
 /// Turns an HTTP request into a ``ChatRequest``, or says precisely what is wrong with it.
@@ -47,7 +102,6 @@ struct ChatRequestParser: Sendable {
     let limits: RequestLimits
 
     private static let roles: Set<String> = ["system", "user", "assistant"]
-    private static let decoder = JSONDecoder()
 
     func parse(_ request: HTTPRequest, route: RouteSettings) throws(ChatFailure) -> ChatRequest {
         guard request.method == "POST" else {
@@ -75,13 +129,14 @@ struct ChatRequestParser: Sendable {
         }
         let body: ChatBody
         do {
-            body = try Self.decoder.decode(ChatBody.self, from: Data(request.body))
-        } catch let error as DecodingError {
-            throw ChatFailure(status: 400, code: "invalid_json", message: describe(error))
+            body = try ChatBody(JSONTree.parse(request.body))
+        } catch let error as JSONTreeError {
+            throw ChatFailure(status: 400, code: "invalid_json", message: "the body is not valid JSON: \(error)")
+        } catch let error as ChatFailure {
+            throw error
         } catch {
             throw ChatFailure(status: 400, code: "invalid_json", message: "the body is not valid JSON")
         }
-        try rejectUnknownKeys(request.body)
 
         var messages: [ChatMessage]
         switch (body.message, body.messages) {
@@ -124,15 +179,15 @@ struct ChatRequestParser: Sendable {
             throw ChatFailure(status: 400, code: "empty_message", message: "the message is empty; type a question")
         }
 
-        if let maxTokens = body.options?.max_tokens, !(1...route.maxTokens).contains(maxTokens) {
+        if let maxTokens = body.maxTokens, !(1...route.maxTokens).contains(maxTokens) {
             throw ChatFailure(
                 status: 400, code: "invalid_field",
                 message: "options.max_tokens must be 1…\(route.maxTokens) on \(route.path)")
         }
-        if let temperature = body.options?.temperature, !(0...2).contains(temperature) {
+        if let temperature = body.temperature, !(0...2).contains(temperature) {
             throw ChatFailure(status: 400, code: "invalid_field", message: "options.temperature must be 0…2")
         }
-        if let session = body.session_id {
+        if let session = body.sessionID {
             guard (1...128).contains(session.utf8.count), session.utf8.allSatisfy(isTokenByte) else {
                 throw ChatFailure(
                     status: 400, code: "invalid_field", message: "session_id must be 1…128 of A-Z a-z 0-9 - _ . :")
@@ -140,81 +195,12 @@ struct ChatRequestParser: Sendable {
         }
         let accept = request.header("Accept") ?? ""
         return ChatRequest(
-            messages: messages, sessionID: body.session_id, maxTokens: body.options?.max_tokens,
-            temperature: body.options?.temperature,
+            messages: messages, sessionID: body.sessionID, maxTokens: body.maxTokens, temperature: body.temperature,
             stream: body.stream ?? accept.lowercased().contains("text/event-stream"))
-    }
-
-    /// Unknown keys are mistakes (a typo in `mesage` would otherwise read as "missing message").
-    private func rejectUnknownKeys(_ body: [UInt8]) throws(ChatFailure) {
-        struct Keys: Decodable {
-            let top: [String]
-            let options: [String]
-            init(from decoder: Decoder) throws {
-                let container = try decoder.container(keyedBy: AnyKey.self)
-                top = container.allKeys.map(\.stringValue)
-                if container.contains(AnyKey("options")),
-                    let nested = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("options"))
-                {
-                    options = nested.allKeys.map(\.stringValue)
-                } else {
-                    options = []
-                }
-            }
-        }
-        guard let keys = try? Self.decoder.decode(Keys.self, from: Data(body)) else { return }
-        let knownTop = Set(ChatBody.CodingKeys.allCases.map(\.rawValue))
-        if let unknown = keys.top.first(where: { !knownTop.contains($0) }) {
-            throw ChatFailure(
-                status: 400, code: "unknown_field",
-                message:
-                    "unknown field \"\(unknown.prefix(64))\" (known: message, messages, session_id, options, stream)")
-        }
-        let knownOptions = Set(ChatBody.Options.CodingKeys.allCases.map(\.rawValue))
-        if let unknown = keys.options.first(where: { !knownOptions.contains($0) }) {
-            throw ChatFailure(
-                status: 400, code: "unknown_field",
-                message: "unknown field \"options.\(unknown.prefix(64))\" (known: max_tokens, temperature)")
-        }
-    }
-
-    private func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        switch error {
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            let name = path(context.codingPath)
-            let expected =
-                type == String.self
-                ? "a string"
-                : type == Int.self
-                    ? "an integer"
-                    : type == Bool.self
-                        ? "true or false"
-                        : type == Double.self ? "a number" : "an object or list of the documented shape"
-            return name.isEmpty ? "the body must be a JSON object" : "\(name) must be \(expected)"
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])) is required"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty
-                ? "the body is not valid JSON" : "\(path(context.codingPath)) has an invalid value"
-        @unknown default:
-            return "the body is not valid JSON"
-        }
     }
 }
 
 private func isTokenByte(_ byte: UInt8) -> Bool {
     (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
         || byte == 46 || byte == 58
-}
-
-/// Any JSON object key.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

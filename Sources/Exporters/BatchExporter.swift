@@ -49,14 +49,16 @@ public final class BatchExporter: TraceExporter {
         }
         metrics.add(KagamiMetrics.exporterSent, [("exporter", name)], 0)
         metrics.add(KagamiMetrics.exporterDropped, [("exporter", name), ("reason", "queue_full")], 0)
-        spawnThread { [self] in run() }
+        spawnThread(background: true) { [self] in run() }
     }
 
     /// Spans waiting now.
     public var queuedSpans: Int { lock.withLock { queue.spans } }
 
     public func export(_ trace: ChatTrace) {
-        let spans = max(1, trace.spans.count)
+        // A counts-only trace (the pipeline was overloaded) has no spans to send: it is in the metrics only.
+        guard !trace.spans.isEmpty else { return }
+        let spans = trace.spans.count
         let bytes = trace.estimatedBytes
         let (accepted, wake): (Bool, Bool) = lock.withLock {
             guard !queue.stopping, queue.spans + spans <= settings.maxQueueSpans else { return (false, false) }

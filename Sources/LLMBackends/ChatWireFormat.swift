@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HTTPClient
+import Telemetry
 
 #if canImport(Glibc)
     import Glibc
@@ -27,11 +28,6 @@ protocol ChatWireFormat: Sendable {
 }
 
 let jsonDecoder = JSONDecoder()
-let jsonEncoder: JSONEncoder = {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-}()
 
 /// Decodes `T` from JSON bytes, mapping failure to ``BackendError/malformed(_:)`` with a short excerpt.
 func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(BackendError) -> T {
@@ -39,6 +35,39 @@ func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>
         return try jsonDecoder.decode(T.self, from: Data(bytes))
     } catch {
         throw .malformed("expected JSON, got \(excerpt(bytes))")
+    }
+}
+
+/// Parses a backend's JSON (a whole answer or one streamed line), mapping failure to
+/// ``BackendError/malformed(_:)`` with a short excerpt. Cheaper than `JSONDecoder` on the hot path.
+func parseJSON(_ bytes: ArraySlice<UInt8>) throws(BackendError) -> JSONTree {
+    do {
+        return try JSONTree.parse(bytes, maxDepth: 16)
+    } catch {
+        throw .malformed("expected JSON, got \(excerpt(bytes))")
+    }
+}
+
+/// `[{"content": …, "role": …}, …]`: a conversation as both chat APIs spell it.
+func encodeMessages(_ messages: [ChatMessage]) -> String {
+    "["
+        + messages.map { JSONText.object([("content", .string($0.content)), ("role", .string($0.role))]) }
+        .joined(separator: ",") + "]"
+}
+
+/// A number as JSON: whole numbers without a fraction, others in Swift's shortest round-trip form.
+func encodeNumber(_ value: Double) -> String {
+    guard value.isFinite else { return "null" }
+    return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+}
+
+extension JSONTree {
+    /// The member `key` read by `extract`: `nil` when absent or null; a malformed-answer error when it has
+    /// another type (what a `Decodable` field would have refused).
+    func field<T>(_ key: String, _ extract: (JSONTree) -> T?) throws(BackendError) -> T? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let typed = extract(value) else { throw .malformed("\"\(key)\" is \(value.typeName)") }
+        return typed
     }
 }
 
@@ -52,30 +81,10 @@ func excerpt(_ bytes: some Collection<UInt8>) -> String {
 /// Finds a human-readable message in an error body: `{"error":"…"}`, `{"error":{"message":"…"}}`,
 /// `{"message":"…"}`, or the text itself.
 func errorMessage(from body: [UInt8]) -> String {
-    struct Nested: Decodable { let message: String? }
-    struct Envelope: Decodable {
-        let error: ErrorField?
-        let message: String?
-    }
-    enum ErrorField: Decodable {
-        case text(String)
-        case nested(Nested)
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) {
-                self = .text(text)
-            } else {
-                self = .nested(try container.decode(Nested.self))
-            }
-        }
-    }
-    if let envelope = try? jsonDecoder.decode(Envelope.self, from: Data(body)) {
-        switch envelope.error {
-        case .text(let text): return text
-        case .nested(let nested): if let message = nested.message { return message }
-        case nil: break
-        }
-        if let message = envelope.message { return message }
+    if let json = try? JSONTree.parse(body, maxDepth: 16), case .object = json {
+        if let text = json["error"]?.string { return text }
+        if let text = json["error"]?["message"]?.string { return text }
+        if let text = json["message"]?.string { return text }
     }
     let text = String(decoding: body.prefix(300), as: UTF8.self)
     let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HTTPClient
+import Telemetry
 
 /// Talks to Ollama's native API: `/api/chat` (NDJSON streaming or one object), `/api/tags`, `/api/ps`.
 ///
@@ -80,65 +81,65 @@ func fetchJSON<T: Decodable>(_ type: T.Type, http: HTTPClient, url: String, conn
 struct OllamaWire: ChatWireFormat {
     var chatPath: String { "/api/chat" }
 
-    private struct Body: Encodable {
-        struct Options: Encodable {
-            let num_predict: Int?
-            let temperature: Double?
-        }
-        let model: String
-        let messages: [ChatMessage]
-        let stream: Bool
-        let options: Options?
-        let keep_alive: KeepAlive?
-    }
+    /// One object of an answer (a streamed line, or the whole non-streamed answer).
+    struct Chunk {
+        var model: String?
+        var content: String?
+        var done: Bool?
+        var doneReason: String?
+        var totalDuration: Double?
+        var loadDuration: Double?
+        var promptEvalCount: Int?
+        var promptEvalDuration: Double?
+        var evalCount: Int?
+        var evalDuration: Double?
+        var error: String?
 
-    /// `keep_alive` is a number of seconds or a duration string ("5m"); send numbers as numbers.
-    private enum KeepAlive: Encodable {
-        case seconds(Int)
-        case duration(String)
-        init(_ text: String) { self = Int(text).map(KeepAlive.seconds) ?? .duration(text) }
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .seconds(let value): try container.encode(value)
-            case .duration(let value): try container.encode(value)
+        init(_ json: JSONTree) throws(BackendError) {
+            guard case .object = json else { throw .malformed("expected a JSON object, got \(json.typeName)") }
+            model = try json.field("model") { $0.string }
+            if let message = json["message"], message != .null {
+                guard case .object = message else { throw .malformed("\"message\" is \(message.typeName)") }
+                content = try message.field("content") { $0.string }
             }
+            done = try json.field("done") { $0.bool }
+            doneReason = try json.field("done_reason") { $0.string }
+            totalDuration = try json.field("total_duration") { $0.number }
+            loadDuration = try json.field("load_duration") { $0.number }
+            promptEvalCount = try json.field("prompt_eval_count") { $0.int }
+            promptEvalDuration = try json.field("prompt_eval_duration") { $0.number }
+            evalCount = try json.field("eval_count") { $0.int }
+            evalDuration = try json.field("eval_duration") { $0.number }
+            error = try json.field("error") { $0.string }
         }
-    }
-
-    struct Chunk: Decodable {
-        struct Message: Decodable { let content: String? }
-        let model: String?
-        let message: Message?
-        let done: Bool?
-        let done_reason: String?
-        let total_duration: Double?
-        let load_duration: Double?
-        let prompt_eval_count: Int?
-        let prompt_eval_duration: Double?
-        let eval_count: Int?
-        let eval_duration: Double?
-        let error: String?
     }
 
     func encode(_ request: BackendChatRequest) throws(BackendError) -> [UInt8] {
         let options =
             request.maxTokens == nil && request.temperature == nil
-            ? nil : Body.Options(num_predict: request.maxTokens, temperature: request.temperature)
-        let body = Body(
-            model: request.model, messages: request.messages, stream: request.stream, options: options,
-            keep_alive: request.keepAlive.map(KeepAlive.init))
-        do { return Array(try jsonEncoder.encode(body)) } catch { throw .malformed("cannot encode request: \(error)") }
+            ? nil
+            : JSONText.object([
+                ("num_predict", .int(request.maxTokens)),
+                ("temperature", .raw(request.temperature.map(encodeNumber))),
+            ])
+        // `keep_alive` is a number of seconds or a duration string ("5m"): numbers go as numbers.
+        let keepAlive = request.keepAlive.map { Int($0).map(String.init) ?? JSONText.quote($0) }
+        // Keys sorted, as before with JSONEncoder: stable bytes for tests and logs.
+        let body = JSONText.object([
+            ("keep_alive", .raw(keepAlive)), ("messages", .raw(encodeMessages(request.messages))),
+            ("model", .string(request.model)), ("options", .raw(options)), ("stream", .bool(request.stream)),
+        ])
+        return Array(body.utf8)
     }
 
     func parseStreamLine(_ line: ArraySlice<UInt8>, into result: inout ChatResult) throws(BackendError) -> StreamLine {
         if line.allSatisfy({ $0 == 32 || $0 == 9 }) { return .nothing }
-        let chunk = try decodeJSON(Chunk.self, from: line)
+        let chunk = try Chunk(parseJSON(line))
         return try fold(chunk, into: &result)
     }
 
     func parseWholeBody(_ body: [UInt8], into result: inout ChatResult) throws(BackendError) {
-        let chunk = try decodeJSON(Chunk.self, from: body)
+        let chunk = try Chunk(parseJSON(body[...]))
         guard case .finished(let text) = try fold(chunk, into: &result) else {
             throw .malformed("the answer has no \"done\": true")
         }
@@ -148,16 +149,16 @@ struct OllamaWire: ChatWireFormat {
     private func fold(_ chunk: Chunk, into result: inout ChatResult) throws(BackendError) -> StreamLine {
         if let error = chunk.error { throw .backendStatus(status: 200, message: error) }
         if let model = chunk.model { result.model = model }
-        guard chunk.done == true else { return .token(chunk.message?.content ?? "") }
-        result.doneReason = chunk.done_reason
-        result.promptTokens = sanitizedCount(chunk.prompt_eval_count)
-        result.completionTokens = sanitizedCount(chunk.eval_count)
+        guard chunk.done == true else { return .token(chunk.content ?? "") }
+        result.doneReason = chunk.doneReason
+        result.promptTokens = sanitizedCount(chunk.promptEvalCount)
+        result.completionTokens = sanitizedCount(chunk.evalCount)
         result.backendTimings = BackendTimings(
-            loadMs: sanitizedMs(chunk.load_duration, scale: 1e-6),
-            promptEvalMs: sanitizedMs(chunk.prompt_eval_duration, scale: 1e-6),
-            generationMs: sanitizedMs(chunk.eval_duration, scale: 1e-6),
-            totalMs: sanitizedMs(chunk.total_duration, scale: 1e-6))
+            loadMs: sanitizedMs(chunk.loadDuration, scale: 1e-6),
+            promptEvalMs: sanitizedMs(chunk.promptEvalDuration, scale: 1e-6),
+            generationMs: sanitizedMs(chunk.evalDuration, scale: 1e-6),
+            totalMs: sanitizedMs(chunk.totalDuration, scale: 1e-6))
         // The final object may still carry text (non-streamed answers carry all of it).
-        return .finished(chunk.message?.content ?? "")
+        return .finished(chunk.content ?? "")
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HTTPClient
+import Telemetry
 
 /// Talks to OpenAI-compatible servers (llama-server, vLLM, LM Studio, Ollama's `/v1`):
 /// `/v1/chat/completions` (SSE streaming with `stream_options.include_usage`, or one object) and `/v1/models`.
@@ -54,59 +55,70 @@ public struct OpenAIClient: LLMBackend {
 struct OpenAIWire: ChatWireFormat {
     var chatPath: String { "/v1/chat/completions" }
 
-    private struct Body: Encodable {
-        struct StreamOptions: Encodable { let include_usage: Bool }
-        let model: String
-        let messages: [ChatMessage]
-        let stream: Bool
-        let max_tokens: Int?
-        let temperature: Double?
-        let stream_options: StreamOptions?
-    }
+    /// One answer object (a streamed `data:` payload, or the whole non-streamed answer).
+    struct Chunk {
+        var model: String?
+        var hasChoices = false
+        var content: String?
+        var finishReason: String?
+        var promptTokens: Int?
+        var completionTokens: Int?
+        var timings: (promptN: Int?, promptMs: Double?, predictedN: Int?, predictedMs: Double?, cacheN: Int?)?
+        var error: String??
 
-    struct Chunk: Decodable {
-        struct Choice: Decodable {
-            struct Delta: Decodable { let content: String? }
-            let delta: Delta?
-            let message: Delta?
-            let finish_reason: String?
-        }
-        struct Usage: Decodable {
-            let prompt_tokens: Int?
-            let completion_tokens: Int?
-        }
-        struct Timings: Decodable {
-            let prompt_n: Int?
-            let prompt_ms: Double?
-            let predicted_n: Int?
-            let predicted_ms: Double?
-            let cache_n: Int?
-        }
-        struct ErrorBody: Decodable {
-            let message: String?
-            init(from decoder: Decoder) throws {
+        init(_ json: JSONTree) throws(BackendError) {
+            guard case .object = json else { throw .malformed("expected a JSON object, got \(json.typeName)") }
+            if let value = json["error"], value != .null {
                 // `error` is an object with `message` on most servers, a bare string on some.
-                if let text = try? decoder.singleValueContainer().decode(String.self) {
-                    message = text
+                if let text = value.string {
+                    error = .some(text)
                 } else {
-                    enum Keys: String, CodingKey { case message }
-                    message = try decoder.container(keyedBy: Keys.self).decodeIfPresent(String.self, forKey: .message)
+                    error = .some(try value.field("message") { $0.string })
                 }
             }
+            model = try json.field("model") { $0.string }
+            if let choices = try json.field(
+                "choices",
+                { value -> [JSONTree]? in
+                    if case .array(let items) = value { return items }
+                    return nil
+                })
+            {
+                hasChoices = !choices.isEmpty
+                if let choice = choices.first {
+                    guard case .object = choice else { throw .malformed("a choice is \(choice.typeName)") }
+                    var delta = try choice.field("delta") { $0 }
+                    if delta == nil { delta = try choice.field("message") { $0 } }
+                    if let delta {
+                        guard case .object = delta else { throw .malformed("a delta is \(delta.typeName)") }
+                        content = try delta.field("content") { $0.string }
+                    }
+                    finishReason = try choice.field("finish_reason") { $0.string }
+                }
+            }
+            if let usage = json["usage"], usage != .null {
+                promptTokens = try usage.field("prompt_tokens") { $0.int }
+                completionTokens = try usage.field("completion_tokens") { $0.int }
+            }
+            if let t = json["timings"], t != .null {
+                timings = (
+                    try t.field("prompt_n") { $0.int }, try t.field("prompt_ms") { $0.number },
+                    try t.field("predicted_n") { $0.int }, try t.field("predicted_ms") { $0.number },
+                    try t.field("cache_n") { $0.int }
+                )
+            }
         }
-        let model: String?
-        let choices: [Choice]?
-        let usage: Usage?
-        let timings: Timings?
-        let error: ErrorBody?
     }
 
     func encode(_ request: BackendChatRequest) throws(BackendError) -> [UInt8] {
-        let body = Body(
-            model: request.model, messages: request.messages, stream: request.stream, max_tokens: request.maxTokens,
-            temperature: request.temperature,
-            stream_options: request.stream ? Body.StreamOptions(include_usage: true) : nil)
-        do { return Array(try jsonEncoder.encode(body)) } catch { throw .malformed("cannot encode request: \(error)") }
+        // Keys sorted, as before with JSONEncoder: stable bytes for tests and logs.
+        let body = JSONText.object([
+            ("max_tokens", .int(request.maxTokens)), ("messages", .raw(encodeMessages(request.messages))),
+            ("model", .string(request.model)), ("stream", .bool(request.stream)),
+            ("stream_options", .raw(request.stream ? #"{"include_usage":true}"# : nil)),
+            ("temperature", .raw(request.temperature.map(encodeNumber))),
+        ])
+        return Array(body.utf8)
     }
 
     func parseStreamLine(_ line: ArraySlice<UInt8>, into result: inout ChatResult) throws(BackendError) -> StreamLine {
@@ -115,16 +127,16 @@ struct OpenAIWire: ChatWireFormat {
         var payload = line.dropFirst(5)
         if payload.first == 32 { payload = payload.dropFirst() }
         if payload.elementsEqual("[DONE]".utf8) { return .finished("") }
-        let chunk = try decodeJSON(Chunk.self, from: payload)
+        let chunk = try Chunk(parseJSON(payload))
         // The usage chunk follows the one with finish_reason, so only [DONE] ends the stream.
         let (text, _) = try fold(chunk, into: &result)
         return .token(text)
     }
 
     func parseWholeBody(_ body: [UInt8], into result: inout ChatResult) throws(BackendError) {
-        let chunk = try decodeJSON(Chunk.self, from: body)
+        let chunk = try Chunk(parseJSON(body[...]))
         let (text, finishReason) = try fold(chunk, into: &result)
-        guard finishReason != nil || chunk.choices?.isEmpty == false else {
+        guard finishReason != nil || chunk.hasChoices else {
             throw .malformed("the answer has no choices")
         }
         result.text = text
@@ -132,22 +144,19 @@ struct OpenAIWire: ChatWireFormat {
 
     private func fold(_ chunk: Chunk, into result: inout ChatResult) throws(BackendError) -> (String, String?) {
         if let error = chunk.error {
-            throw .backendStatus(status: 200, message: error.message ?? "error without message")
+            throw .backendStatus(status: 200, message: error ?? "error without message")
         }
         if let model = chunk.model { result.model = model }
-        if let usage = chunk.usage {
-            result.promptTokens = sanitizedCount(usage.prompt_tokens) ?? result.promptTokens
-            result.completionTokens = sanitizedCount(usage.completion_tokens) ?? result.completionTokens
-        }
+        result.promptTokens = sanitizedCount(chunk.promptTokens) ?? result.promptTokens
+        result.completionTokens = sanitizedCount(chunk.completionTokens) ?? result.completionTokens
         if let timings = chunk.timings {
-            result.backendTimings.promptEvalMs = sanitizedMs(timings.prompt_ms, scale: 1)
-            result.backendTimings.generationMs = sanitizedMs(timings.predicted_ms, scale: 1)
-            result.backendTimings.cachedPromptTokens = sanitizedCount(timings.cache_n)
-            result.promptTokens = result.promptTokens ?? sanitizedCount(timings.prompt_n)
-            result.completionTokens = result.completionTokens ?? sanitizedCount(timings.predicted_n)
+            result.backendTimings.promptEvalMs = sanitizedMs(timings.promptMs, scale: 1)
+            result.backendTimings.generationMs = sanitizedMs(timings.predictedMs, scale: 1)
+            result.backendTimings.cachedPromptTokens = sanitizedCount(timings.cacheN)
+            result.promptTokens = result.promptTokens ?? sanitizedCount(timings.promptN)
+            result.completionTokens = result.completionTokens ?? sanitizedCount(timings.predictedN)
         }
-        let choice = chunk.choices?.first
-        if let reason = choice?.finish_reason { result.doneReason = reason }
-        return (choice?.delta?.content ?? choice?.message?.content ?? "", choice?.finish_reason)
+        if let reason = chunk.finishReason { result.doneReason = reason }
+        return (chunk.content ?? "", chunk.finishReason)
     }
 }

@@ -12,8 +12,9 @@ import Telemetry
 /// evaluators (tens of µs per trace instead of hundreds), over half of it it keeps only the counts (a few µs, and
 /// next to nothing for the writer: successful chats only add to the per-minute rollup, failed ones keep their
 /// summary row). Every request is still counted — metrics, rollups, the overview — and only labels, spans and
-/// text are missing for those. A queue that is full anyway drops the
-/// record and counts it; request threads never wait and never build traces themselves (64 of them contending
+/// text are missing for those. When the queue is full anyway, the request thread builds the counts itself (a
+/// few µs, no shared lock but the queue's) into an overflow 8× longer; only when that is full too is a chat
+/// not recorded. Request threads never wait, and never touch the metrics or the store (64 of them contending
 /// for the metrics lock cost more than the work). ``overload`` says how often each happened.
 ///
 /// `@unchecked Sendable`: the queue is guarded by its ``ConditionLock``.
@@ -26,6 +27,8 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     private let capacity: Int
     private let lock = ConditionLock()
     private var queue: [ChatRecord] = []
+    /// Counts-only traces built by request threads that found `queue` full (small: no text, no spans).
+    private var overflow: [ChatTrace] = []
     private var busy = false
     private var dropped = 0
     private var reduced: [ChatTraceBuilder.Detail: Int] = [:]
@@ -44,7 +47,7 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
         self.sinks = sinks
         self.capacity = max(1, capacity)
         self.downstreamLoad = downstreamLoad
-        spawnThread(stackSize: 1 << 20) { [self] in self.work() }
+        spawnThread(stackSize: 1 << 20, background: true) { [self] in self.work() }
     }
 
     /// A sink that writes traces to `store`. A full store queue holds the pipeline thread (never a request
@@ -55,16 +58,27 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
 
     /// How full `store`'s queue is, for `downstreamLoad`.
     public static func load(of store: TelemetryStore) -> @Sendable () -> Double {
-        { Double(store.queueDepth) / Double(max(1, store.configuration.queueCapacity)) }
+        { store.load }
     }
 
     public func chatFinished(_ record: ChatRecord) {
+        let queued = lock.withLock {
+            guard queue.count < capacity else { return false }
+            queue.append(record)
+            lock.broadcast()
+            return true
+        }
+        if queued { return }
+        // The queue of raw records is full: keep the counts at least. Building them takes a few µs here and drops
+        // the text at once, so the overflow can be 8× longer than the queue for about the same memory.
+        let counts = builder.build(record, detail: .counts)
         lock.withLock {
-            guard queue.count < capacity else {
+            guard overflow.count < capacity * 8 else {
                 dropped += 1
                 return
             }
-            queue.append(record)
+            overflow.append(counts)
+            reduced[.counts, default: 0] += 1
             lock.broadcast()
         }
     }
@@ -73,6 +87,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     public var overload: (dropped: Int, withoutEvaluations: Int, countsOnly: Int) {
         lock.withLock { (dropped, reduced[.withoutEvaluations, default: 0], reduced[.counts, default: 0]) }
     }
+
+    /// Raw records waiting for the pipeline thread.
+    public var queued: Int { lock.withLock { queue.count } }
 
     /// The level of detail for a backlog of `backlog` records here and a downstream queue `downstream` full.
     func detail(forBacklog backlog: Int, downstream: Double = 0) -> ChatTraceBuilder.Detail {
@@ -85,7 +102,7 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     public func flush(timeoutMs: Int = 5_000) -> Bool {
         let deadline = monotonicNs() + UInt64(timeoutMs) * 1_000_000
         return lock.withLock {
-            while !queue.isEmpty || busy {
+            while !queue.isEmpty || !overflow.isEmpty || busy {
                 if monotonicNs() >= deadline { return false }
                 lock.wait(untilNs: min(deadline, monotonicNs() + 10_000_000))
             }
@@ -95,17 +112,23 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
 
     private func work() {
         while true {
-            let batch: [ChatRecord] = lock.withLock {
-                while queue.isEmpty {
+            let (batch, counted): ([ChatRecord], [ChatTrace]) = lock.withLock {
+                while queue.isEmpty && overflow.isEmpty {
                     busy = false
                     lock.broadcast()
                     lock.wait(untilNs: monotonicNs() + 1_000_000_000)
                 }
                 busy = true
-                defer { queue.removeAll(keepingCapacity: true) }
-                return queue
+                defer {
+                    queue.removeAll(keepingCapacity: true)
+                    overflow.removeAll(keepingCapacity: true)
+                }
+                return (queue, overflow)
             }
-            let detail = detail(forBacklog: batch.count, downstream: downstreamLoad())
+            for trace in counted { dispatch(trace) }
+            // An overflow means the queue was full a moment ago: build light until it has drained.
+            let detail =
+                counted.isEmpty ? detail(forBacklog: batch.count, downstream: downstreamLoad()) : .counts
             if detail != .full { lock.withLock { reduced[detail, default: 0] += batch.count } }
             for record in batch { dispatch(builder.build(record, detail: detail)) }
         }

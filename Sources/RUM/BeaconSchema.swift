@@ -40,9 +40,9 @@ public struct BeaconSchema: Sendable {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw BeaconError(status: 400, code: "invalid_utf8", message: "the beacon is not valid UTF-8")
         }
-        let root: BeaconJSON
+        let root: JSONTree
         do {
-            root = try BeaconJSON.parse(body)
+            root = try JSONTree.parse(body)
         } catch {
             throw BeaconError(status: 400, code: "invalid_json", message: "the beacon is not JSON: \(error)")
         }
@@ -92,7 +92,7 @@ public struct BeaconSchema: Sendable {
     }
 
     static func event(
-        _ item: BeaconJSON, sessionID: String, viewID: String, sentAt: Double, receivedNs: UInt64
+        _ item: JSONTree, sessionID: String, viewID: String, sentAt: Double, receivedNs: UInt64
     ) -> Result<RUMEvent, EventProblem> {
         guard case .object(let members) = item else {
             return .failure(.init("must be an object, not \(item.typeName)"))
@@ -176,7 +176,7 @@ public struct BeaconSchema: Sendable {
     }
 
     /// `attrs` re-encoded as a flat JSON object (string, finite number, boolean or null values only).
-    static func encodeAttributes(_ attrs: BeaconJSON) -> Result<String, EventProblem> {
+    static func encodeAttributes(_ attrs: JSONTree) -> Result<String, EventProblem> {
         guard case .object(let members) = attrs else {
             return .failure(.init("attrs: must be an object, not \(attrs.typeName)"))
         }
@@ -228,7 +228,7 @@ public struct BeaconSchema: Sendable {
         "ttfb", "dom_interactive", "dom_content_loaded", "load", "fp", "fcp", "duration", "start",
     ]
 
-    static func client(_ value: BeaconJSON) throws(BeaconError) -> ClientDevice? {
+    static func client(_ value: JSONTree) throws(BeaconError) -> ClientDevice? {
         guard case .object = value else {
             throw BeaconError(status: 400, code: "invalid_beacon", message: "client: must be an object")
         }
@@ -252,7 +252,7 @@ public struct BeaconSchema: Sendable {
         return ClientDevice(browser: browser, os: os, device: device)
     }
 
-    static func identifier(_ value: BeaconJSON?) -> String? {
+    static func identifier(_ value: JSONTree?) -> String? {
         guard case .string(let text)? = value, (16...64).contains(text.utf8.count),
             text.utf8.allSatisfy({
                 isLowerHex($0) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x67 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F

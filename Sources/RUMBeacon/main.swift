@@ -96,7 +96,7 @@ func runRUMBeacon() {
     let store = TelemetryStore(
         configuration: .init(
             path: configuration.storage.path, queueCapacity: 4_096, retentionDays: configuration.storage.retentionDays,
-            maxBytes: Int64(configuration.storage.maxMegabytes) << 20),
+            maxBytes: Int64(configuration.storage.maxMegabytes) << 20, backgroundWriter: false),
         log: Log(component: "store"))
     let responder = BeaconResponder(
         schema: BeaconSchema(maxEvents: settings.maxEventsPerBatch),

@@ -173,4 +173,14 @@ public enum StoreItem: Sendable {
     case residency(timeNs: UInt64, backend: String, models: [ResidencySample])
     /// Browser events from one beacon (RUMBeacon).
     case rum([RUMEvent])
+
+    /// What an item weighs in the store's queue: ``fullWeight`` for most, 1 for a counts-only chat (no spans,
+    /// evaluations or text: a few hundred bytes, one rollup increment for the writer).
+    public var weight: Int {
+        if case .chat(let trace) = self, trace.countsOnly { return 1 }
+        return Self.fullWeight
+    }
+
+    /// The weight of a full-size item; the queue holds `queueCapacity` of those.
+    public static let fullWeight = 16
 }

@@ -130,13 +130,14 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     /// Writes one batch in one transaction; `false` when it could not (the batch is then dropped).
-    func write(_ batch: [StoreItem]) -> Bool {
+    /// `counts`: successful counts-only chats, already summed per rollup row (see `TelemetryStore`).
+    func write(_ batch: [StoreItem], counts: [RollupKey: ChatRollupSums] = [:]) -> Bool {
         guard ensureOpen(), let db = database, let statements else { return false }
         do {
             try db.transaction { () throws(StorageError) in
                 // Rollups are summed over the batch first: one upsert per (minute, key) instead of one per chat or
                 // event keeps the writer's cost per item low.
-                var rollups = BatchRollups()
+                var rollups = BatchRollups(chats: counts)
                 for item in batch { try insert(item, statements, &rollups) }
                 for (key, sums) in rollups.chats {
                     try statements.rollup.run(

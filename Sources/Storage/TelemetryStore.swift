@@ -35,10 +35,15 @@ public final class TelemetryStore: @unchecked Sendable {
         public var maxBytes: Int64
         /// How often retention runs. Default 600 s.
         public var maintenanceIntervalSeconds: Int
+        /// The writer thread runs at background priority (see `spawnThread`), yielding to request threads.
+        /// Default true; RUMBeacon turns it off — storing beacons is all its requests do, and a full queue holds
+        /// them back (`enqueue(_:waitMs:)`) until the writer catches up.
+        public var backgroundWriter: Bool
 
         public init(
             path: String, queueCapacity: Int = 256, batchSize: Int = 1_000, flushIntervalMs: Int = 200,
-            retentionDays: Int = 14, maxBytes: Int64 = 512 << 20, maintenanceIntervalSeconds: Int = 600
+            retentionDays: Int = 14, maxBytes: Int64 = 512 << 20, maintenanceIntervalSeconds: Int = 600,
+            backgroundWriter: Bool = true
         ) {
             self.path = path
             self.queueCapacity = queueCapacity
@@ -47,6 +52,7 @@ public final class TelemetryStore: @unchecked Sendable {
             self.retentionDays = retentionDays
             self.maxBytes = maxBytes
             self.maintenanceIntervalSeconds = maintenanceIntervalSeconds
+            self.backgroundWriter = backgroundWriter
         }
     }
 
@@ -54,6 +60,10 @@ public final class TelemetryStore: @unchecked Sendable {
     private let log: Log
     private let lock = ConditionLock()
     private var queue: [StoreItem] = []
+    /// Sum of the queued items' ``StoreItem/weight``; the capacity is `queueCapacity` full-size items.
+    private var queuedWeight = 0
+    /// Successful counts-only chats, already summed per (minute, route, model): they take no queue room at all.
+    private var pendingCounts: [RollupKey: ChatRollupSums] = [:]
     private var inFlight = 0
     private var stopping = false
     private var writerStopped = false
@@ -69,13 +79,20 @@ public final class TelemetryStore: @unchecked Sendable {
     /// Items waiting for the writer right now.
     public var queueDepth: Int { lock.withLock { queue.count + inFlight } }
 
+    /// How full the queue is, 0…1 (by weight: a counts-only chat is a sixteenth of a full one).
+    public var load: Double {
+        lock.withLock { Double(queuedWeight) / Double(configuration.queueCapacity * StoreItem.fullWeight) }
+    }
+
     /// Opens (or creates, migrates, or — if corrupt — sets aside and recreates) the database and starts the
     /// writer thread. Never throws: a store that cannot open keeps retrying in the background.
     public init(configuration: Configuration, log: Log) {
         self.configuration = configuration
         self.log = log
         let writer = StoreWriter(configuration: configuration, log: log)
-        spawnThread(stackSize: 1 << 20) { [self] in self.writerLoop(writer) }
+        spawnThread(stackSize: 1 << 20, background: configuration.backgroundWriter) { [self] in
+            self.writerLoop(writer)
+        }
     }
 
     /// Hands `item` to the writer. Never blocks on disk; returns `false` (and counts a drop) when the queue
@@ -86,18 +103,33 @@ public final class TelemetryStore: @unchecked Sendable {
     /// otherwise starve it, and everything past the queue would be refused.
     @discardableResult
     public func enqueue(_ item: StoreItem, waitMs: Int = 0) -> Bool {
-        lock.withLock {
-            if queue.count >= configuration.queueCapacity && waitMs > 0 && !stopping {
+        let weight = item.weight
+        let capacity = configuration.queueCapacity * StoreItem.fullWeight
+        if case .chat(let trace) = item, trace.countsOnly, !trace.summary.isError {
+            let s = trace.summary
+            let key = RollupKey(minute: Int64(s.startNs / 60_000_000_000), first: s.route, second: s.model ?? "")
+            return lock.withLock {
+                guard !stopping else {
+                    droppedItems.add(1, ordering: .relaxed)
+                    return false
+                }
+                pendingCounts[key, default: ChatRollupSums()].add(s)
+                return true
+            }
+        }
+        return lock.withLock {
+            if queuedWeight + weight > capacity && waitMs > 0 && !stopping {
                 let deadline = monotonicNs() + UInt64(waitMs) * 1_000_000
                 lock.broadcast()  // wake the writer now rather than at its next flush interval
-                while queue.count >= configuration.queueCapacity && !stopping && monotonicNs() < deadline {
+                while queuedWeight + weight > capacity && !stopping && monotonicNs() < deadline {
                     lock.wait(untilNs: deadline)
                 }
             }
-            guard !stopping, queue.count < configuration.queueCapacity else {
+            guard !stopping, queuedWeight + weight <= capacity else {
                 droppedItems.add(1, ordering: .relaxed)
                 return false
             }
+            queuedWeight += weight
             queue.append(item)
             if queue.count >= configuration.batchSize { lock.broadcast() }
             return true
@@ -111,7 +143,7 @@ public final class TelemetryStore: @unchecked Sendable {
         return lock.withLock {
             flushRequested = true
             lock.broadcast()
-            while !(queue.isEmpty && inFlight == 0) {
+            while !(queue.isEmpty && pendingCounts.isEmpty && inFlight == 0) {
                 if monotonicNs() >= deadline { return false }
                 lock.wait(untilNs: min(deadline, monotonicNs() + 5_000_000))
             }
@@ -133,22 +165,26 @@ public final class TelemetryStore: @unchecked Sendable {
     private func writerLoop(_ writer: StoreWriter) {
         var nextMaintenance = monotonicNs() + 5_000_000_000
         while true {
-            let (batch, stop): ([StoreItem], Bool) = lock.withLock {
-                if queue.isEmpty && !stopping && !flushRequested {
+            let (batch, counts, stop): ([StoreItem], [RollupKey: ChatRollupSums], Bool) = lock.withLock {
+                if queue.isEmpty && pendingCounts.isEmpty && !stopping && !flushRequested {
                     lock.wait(untilNs: monotonicNs() + UInt64(configuration.flushIntervalMs) * 1_000_000)
                 }
                 flushRequested = false
                 let batch = Array(queue.prefix(configuration.batchSize))
                 queue.removeFirst(batch.count)
-                inFlight = batch.count
+                queuedWeight -= batch.reduce(0) { $0 + $1.weight }
+                let counts = pendingCounts
+                pendingCounts.removeAll()
+                inFlight = batch.count + counts.count
                 if !batch.isEmpty { lock.broadcast() }  // room for callers waiting in enqueue(_:waitMs:)
-                return (batch, stopping && queue.isEmpty)
+                return (batch, counts, stopping && queue.isEmpty && pendingCounts.isEmpty)
             }
-            if !batch.isEmpty {
-                if writer.write(batch) {
-                    writtenItems.add(batch.count, ordering: .relaxed)
+            if !batch.isEmpty || !counts.isEmpty {
+                let items = batch.count + counts.values.reduce(0) { $0 + Int($1.requests) }
+                if writer.write(batch, counts: counts) {
+                    writtenItems.add(items, ordering: .relaxed)
                 } else {
-                    droppedItems.add(batch.count, ordering: .relaxed)
+                    droppedItems.add(items, ordering: .relaxed)
                 }
             }
             lock.withLock {

@@ -12,13 +12,29 @@ private final class ThreadBody {
 ///
 /// The entry point is a capture-less closure (a capturing one crashes swift-frontend 6.3.1 in Swift 6 mode);
 /// the body travels through the context pointer.
+///
+/// `background: true` runs it at a lower CPU priority (nice +``backgroundNiceness``, the thread only): telemetry
+/// threads — building traces, writing the store — then yield to request threads when the cores are busy, so
+/// they add work but not latency. Lowering one's own priority needs no privilege.
 @discardableResult
-public func spawnThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+public func spawnThread(
+    stackSize: Int = 512 * 1024, background: Bool = false, _ body: @escaping @Sendable () -> Void
+) -> pthread_t {
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     pthread_attr_setstacksize(&attributes, stackSize)
     defer { pthread_attr_destroy(&attributes) }
-    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    let run: @Sendable () -> Void
+    if background {
+        run = {
+            // On Linux, niceness is per thread, and `who` 0 is the calling thread (setpriority(2), NOTES).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, backgroundNiceness)
+            body()
+        }
+    } else {
+        run = body
+    }
+    let context = Unmanaged.passRetained(ThreadBody(run)).toOpaque()
     var thread = pthread_t()
     let rc = pthread_create(
         &thread, &attributes,
@@ -29,3 +45,6 @@ public func spawnThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable
     precondition(rc == 0, "pthread_create failed: \(rc)")
     return thread
 }
+
+/// How much lower than request threads background threads run (nice value, 0…19).
+public let backgroundNiceness: Int32 = 10

@@ -9,6 +9,10 @@ import Testing
 @testable import ChatService
 @testable import Observability
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 private let canary = "CANARY-7f3a9 mail canary.7f3a9@example.com"
 
 private func record(
@@ -152,4 +156,29 @@ func configValidationAndPrivacyAgreeOnPolicies(text: String) {
     #expect(pipeline.flush())
     #expect(seen.withLock { $0.count } == 20)
     #expect(pipeline.overload.dropped == 0)
+}
+
+@Test func aFullQueueStillCountsEveryChat() throws {
+    // The sink is stuck on the first trace, so the queue (capacity 2) fills; the next chats are counted by the
+    // request thread into the overflow (8 × 2), and only what is past both is dropped.
+    let released = Atomic<Bool>(false)
+    let seen = Mutex<[ChatTrace]>([])
+    let pipeline = TracePipeline(
+        builder: try builder(),
+        sinks: [
+            { trace in
+                while !released.load(ordering: .acquiring) { usleep(1_000) }
+                seen.withLock { $0.append(trace) }
+            }
+        ], capacity: 2)
+    pipeline.chatFinished(record())
+    while pipeline.queued > 0 { usleep(1_000) }  // the pipeline thread took it and is stuck in the sink
+    for _ in 0..<25 { pipeline.chatFinished(record()) }
+    #expect(pipeline.overload.dropped == 7)  // 1 in the sink, 2 queued, 16 overflow, 25 - 18 = 7
+    released.store(true, ordering: .releasing)
+    #expect(pipeline.flush())
+    let traces = seen.withLock { $0 }
+    #expect(traces.count == 19)
+    #expect(traces.filter(\.countsOnly).count >= 16)
+    #expect(traces.allSatisfy { $0.summary.durationMs == 3_100 && $0.summary.outputTokens == 40 })
 }

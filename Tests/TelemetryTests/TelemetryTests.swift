@@ -57,3 +57,18 @@ func malformedTraceparentIsIgnored(_ header: String) {
     #expect(formatFixed(-2.5, digits: 2) == "-2.50")
     #expect(formatFixed(-0.0001, digits: 1) == "0.0")
 }
+
+@Test func jsonTreeParsesEscapesNumbersAndRefusesMalformedText() throws {
+    let value = try JSONTree.parse(Array(#"{"s":"a\"b\\\u00e9\ud83d\ude00\ud800x","n":[-0.5e2,0,12]}"#.utf8))
+    #expect(value["s"] == .string("a\"b\\é😀\u{FFFD}x"))
+    #expect(value["n"] == .array([.number(-50), .number(0), .number(12)]))
+    for bad in ["01", "1.", "-", "\"\u{01}\"", "{\"a\" 1}", "[1,]", "tru", "\"\\x\"", "{} x"] {
+        #expect(throws: JSONTreeError.self, "\(bad)") { try JSONTree.parse(Array(bad.utf8)) }
+    }
+    // Nesting is bounded by the caller's limit, and typed accessors refuse the wrong type.
+    #expect(throws: JSONTreeError.self) { try JSONTree.parse(Array("[[[1]]]".utf8), maxDepth: 2) }
+    #expect(try JSONTree.parse(Array("[[[1]]]".utf8), maxDepth: 3) == .array([.array([.array([.number(1)])])]))
+    let fields = try JSONTree.parse(Array(#"{"i":3,"f":2.5,"b":true,"t":"x"}"#.utf8)[...])
+    #expect(fields["i"]?.int == 3 && fields["f"]?.int == nil && fields["f"]?.number == 2.5)
+    #expect(fields["b"]?.bool == true && fields["t"]?.string == "x" && fields["t"]?.int == nil && fields["z"] == nil)
+}

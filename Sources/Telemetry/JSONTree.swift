@@ -1,39 +1,73 @@
-/// A parsed JSON value from a beacon body.
+/// A parsed JSON value: what a chat request, a backend's answer or a RUM beacon says.
 ///
-/// Beacons come from anyone on the internet, so the parser is small and strict instead of general: it takes
-/// validated UTF-8, refuses nesting deeper than ``maxDepth`` (a `[[[[…` body cannot exhaust the stack), keeps
-/// object members in order (lookups are linear; beacon objects are small), and reports the byte offset of the
-/// first problem.
-public enum BeaconJSON: Sendable, Equatable {
+/// Those bodies come from browsers and model servers, so the parser is small and strict instead of general:
+/// it refuses nesting deeper than `maxDepth` (a `[[[[…` body cannot exhaust the stack), keeps object members in
+/// order (lookups are linear; these objects are small), and reports the byte offset of the first problem.
+/// Invalid UTF-8 inside strings is repaired (U+FFFD); callers that must refuse it check before parsing.
+/// Several times cheaper than `JSONDecoder` on the small bodies of the hot paths, and Foundation-free.
+public enum JSONTree: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
-    case array([BeaconJSON])
-    case object([(String, BeaconJSON)])
+    case array([JSONTree])
+    case object([(String, JSONTree)])
 
-    /// Deepest nesting accepted. A batch needs 4 (batch → events → event → attrs).
-    public static let maxDepth = 8
+    /// Deepest nesting accepted by default. A beacon needs 4 (batch → events → event → attrs).
+    public static let defaultMaxDepth = 8
 
-    /// Parses `bytes` (already known to be valid UTF-8) as exactly one JSON value.
-    public static func parse(_ bytes: [UInt8]) throws(BeaconJSONError) -> BeaconJSON {
-        try bytes.withUnsafeBufferPointer { buffer throws(BeaconJSONError) in
-            var parser = Parser(bytes: buffer)
-            parser.skipSpace()
-            let value = try parser.value(depth: 0)
-            parser.skipSpace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected text after the JSON value") }
-            return value
-        }
+    /// Parses `bytes` as exactly one JSON value.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONTreeError) -> JSONTree {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONTreeError) in try parse(buffer, maxDepth: maxDepth) }
     }
 
-    /// The member `key` of an object, or `nil`.
-    public subscript(key: String) -> BeaconJSON? {
+    /// Parses `bytes` (a line of a stream, say) as exactly one JSON value.
+    public static func parse(
+        _ bytes: ArraySlice<UInt8>, maxDepth: Int = defaultMaxDepth
+    ) throws(JSONTreeError) -> JSONTree {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONTreeError) in try parse(buffer, maxDepth: maxDepth) }
+    }
+
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONTreeError) -> JSONTree {
+        var parser = Parser(bytes: buffer, maxDepth: maxDepth)
+        parser.skipSpace()
+        let value = try parser.value(depth: 0)
+        parser.skipSpace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    /// The member `key` of an object (the last one, if repeated), or `nil`.
+    public subscript(key: String) -> JSONTree? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.0 == key }?.1
     }
 
-    public static func == (lhs: BeaconJSON, rhs: BeaconJSON) -> Bool {
+    /// The text, if this is a string.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The number, if this is one.
+    public var number: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The number as an `Int`, if this is a whole number that fits.
+    public var int: Int? {
+        guard case .number(let value) = self, value == value.rounded(), abs(value) < 9e15 else { return nil }
+        return Int(value)
+    }
+
+    /// The flag, if this is a boolean.
+    public var bool: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    public static func == (lhs: JSONTree, rhs: JSONTree) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -46,8 +80,8 @@ public enum BeaconJSON: Sendable, Equatable {
         }
     }
 
-    /// The JSON type's name, for error messages.
-    var typeName: String {
+    /// The JSON type's name, for error messages ("a string", "an object").
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -60,7 +94,7 @@ public enum BeaconJSON: Sendable, Equatable {
 }
 
 /// Why a body is not acceptable JSON.
-public struct BeaconJSONError: Error, Equatable, CustomStringConvertible {
+public struct JSONTreeError: Error, Equatable, CustomStringConvertible {
     /// Byte offset of the problem.
     public var offset: Int
     public var message: String
@@ -69,11 +103,15 @@ public struct BeaconJSONError: Error, Equatable, CustomStringConvertible {
 
 private struct Parser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
     var index = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
 
-    func error(_ message: String) -> BeaconJSONError { BeaconJSONError(offset: index, message: message) }
+    func error(_ message: String) -> JSONTreeError { JSONTreeError(offset: index, message: message) }
 
     mutating func skipSpace() {
         while index < bytes.count,
@@ -84,13 +122,13 @@ private struct Parser {
         }
     }
 
-    mutating func value(depth: Int) throws(BeaconJSONError) -> BeaconJSON {
+    mutating func value(depth: Int) throws(JSONTreeError) -> JSONTree {
         guard index < bytes.count else { throw error("the JSON ends too early") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
-            guard depth < BeaconJSON.maxDepth else { throw error("nested deeper than \(BeaconJSON.maxDepth) levels") }
+            guard depth < maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
             index += 1
-            var members: [(String, BeaconJSON)] = []
+            var members: [(String, JSONTree)] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -110,9 +148,9 @@ private struct Parser {
                 if try separator(closing: UInt8(ascii: "}")) { return .object(members) }
             }
         case UInt8(ascii: "["):
-            guard depth < BeaconJSON.maxDepth else { throw error("nested deeper than \(BeaconJSON.maxDepth) levels") }
+            guard depth < maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
             index += 1
-            var elements: [BeaconJSON] = []
+            var elements: [JSONTree] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                 index += 1
@@ -143,7 +181,7 @@ private struct Parser {
     }
 
     /// After a member or element: `,` (returns false) or the closing bracket (returns true).
-    mutating func separator(closing: UInt8) throws(BeaconJSONError) -> Bool {
+    mutating func separator(closing: UInt8) throws(JSONTreeError) -> Bool {
         guard index < bytes.count else { throw error("the JSON ends too early") }
         if bytes[index] == UInt8(ascii: ",") {
             index += 1
@@ -156,13 +194,13 @@ private struct Parser {
         throw error("expected , or \(Character(Unicode.Scalar(closing)))")
     }
 
-    mutating func expect(_ byte: UInt8) throws(BeaconJSONError) {
+    mutating func expect(_ byte: UInt8) throws(JSONTreeError) {
         guard index < bytes.count else { throw error("the JSON ends too early") }
         guard bytes[index] == byte else { throw error("expected \(Character(Unicode.Scalar(byte)))") }
         index += 1
     }
 
-    mutating func literal(_ word: StaticString) throws(BeaconJSONError) {
+    mutating func literal(_ word: StaticString) throws(JSONTreeError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("the JSON ends too early") }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
@@ -171,7 +209,7 @@ private struct Parser {
         index += count
     }
 
-    mutating func number() throws(BeaconJSONError) -> Double {
+    mutating func number() throws(JSONTreeError) -> Double {
         let start = index
         func digits(_ parser: inout Parser) -> Int {
             let from = parser.index
@@ -204,7 +242,7 @@ private struct Parser {
         return value  // may be ±infinity (1e999): the schema refuses it with a reason
     }
 
-    mutating func string() throws(BeaconJSONError) -> String {
+    mutating func string() throws(JSONTreeError) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes.
@@ -272,7 +310,7 @@ private struct Parser {
         throw error("the JSON ends too early (unterminated string)")
     }
 
-    mutating func hex4() throws(BeaconJSONError) -> UInt32 {
+    mutating func hex4() throws(JSONTreeError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("the JSON ends too early") }
         var value: UInt32 = 0
         for _ in 0..<4 {
