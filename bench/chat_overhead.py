@@ -359,6 +359,23 @@ def main() -> int:
         if entry.get("msg") == "chat":
             statuses[entry.get("status")] = statuses.get(entry.get("status"), 0) + 1
     print(f"\n   ChatHandler log: chat lines by status {dict(sorted(statuses.items()))}")
+    # How much of each chat was recorded: ChatHandler's exit line counts the traces built lighter under load.
+    proc = stack.procs["chat"]
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    flushed = [json.loads(line) for line in stack.chat_log.read_text(errors="replace").splitlines()
+               if line.startswith("{") and '"telemetry flushed"' in line]
+    if flushed:
+        f = flushed[-1]
+        total = sum(statuses.values())
+        light = f.get("traces_without_evaluations", 0) + f.get("traces_counts_only", 0)
+        print(f"   recorded: {total - light - f.get('traces_dropped', 0)} full traces, "
+              f"{f.get('traces_without_evaluations', 0)} without evaluations, {f.get('traces_counts_only', 0)} counts "
+              f"only, {f.get('traces_dropped', 0)} not recorded (pipeline); {f.get('store_dropped', 0)} dropped by "
+              f"the store — of {total} chats (lighter traces are how the pipeline keeps up under saturation)")
     print(f"   total wall time {time.monotonic() - started:.0f} s")
     ok = bad == 0 and stats["kagami"]["non2xx"] == 0 and stats["kagami"]["errors"] == 0
     return 0 if ok else 1
