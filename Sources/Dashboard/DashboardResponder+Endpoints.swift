@@ -297,6 +297,13 @@ extension DashboardResponder {
                 ? .rows(try q.rumBreakdown(fromNs: w.fromNs, toNs: w.toNs, type: type, dimension: d, limit: limit))
                 : .array([])
         }
+        // The four view breakdowns share one read of the newest views.
+        let views: [JSONValue] =
+            hasData
+            ? try q.rumBreakdowns(
+                fromNs: w.fromNs, toNs: w.toNs, type: "view", dimensions: [.country, .browser, .os, .device], limit: 20
+            ).map { JSONValue.rows($0) }
+            : Array(repeating: .array([]), count: 4)
         return .object(
             w.json + [
                 ("has_data", .bool(hasData)),
@@ -304,10 +311,14 @@ extension DashboardResponder {
                 ("vitals", .rows(try q.rumVitals(fromNs: w.fromNs, toNs: w.toNs))),
                 ("errors", try breakdown("error", .errorMessage)),
                 ("actions", try breakdown("action", .name)),
-                ("countries", try breakdown("view", .country)),
-                ("browsers", try breakdown("view", .browser)),
-                ("os", try breakdown("view", .os)),
-                ("devices", try breakdown("view", .device)),
+                (
+                    "action_counts",
+                    hasData ? .rows(try q.rumActionCounts(fromNs: w.fromNs, toNs: w.toNs)) : .array([])
+                ),
+                ("countries", views[0]),
+                ("browsers", views[1]),
+                ("os", views[2]),
+                ("devices", views[3]),
                 (
                     "recent_actions",
                     hasData ? .rows(try q.rumRecentActions(fromNs: w.fromNs, toNs: w.toNs, limit: 30)) : .array([])

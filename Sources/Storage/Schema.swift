@@ -105,6 +105,35 @@ enum Schema {
             GROUP BY 1, 2, 3;
         CREATE INDEX rum_by_type ON rum_events(type, time_ns, session_id);
         """,
+        // 3: what the dashboard reads on a busy store.
+        // - Two small partial indexes over the rare chats the dashboard lists (failures by code, cold starts): the
+        //   newest of them come off these without visiting every chat of the window, and other chats cost nothing.
+        // - `rollup_rum_session_hour`: which sessions had a view in each hour, so "sessions with a view in the
+        //   window" reads one row per session and hour instead of every view (exact: only the window's partial
+        //   hours at either end read the views themselves). A trigger keeps it beside the rows, in the writer's
+        //   transaction, whichever process writes RUM events. Retention deletes the oldest minutes of the RUM
+        //   rollup; with them go the hours that end by the newest minute deleted.
+        // `IF NOT EXISTS` throughout: two processes opening a v2 store at once may both run this migration.
+        """
+        CREATE INDEX IF NOT EXISTS chats_failed ON chats(start_ns, error_code, status)
+            WHERE status >= 400 OR error_code IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS chats_cold ON chats(start_ns, route, model, load_ms, duration_ms)
+            WHERE cold_start = 1;
+        CREATE TABLE IF NOT EXISTS rollup_rum_session_hour (
+            hour INTEGER NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (hour, session_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO rollup_rum_session_hour (hour, session_id)
+            SELECT DISTINCT time_ns / 3600000000000, session_id FROM rum_events WHERE type = 'view';
+        CREATE TRIGGER IF NOT EXISTS rum_session_hour_add AFTER INSERT ON rum_events WHEN NEW.type = 'view'
+        BEGIN
+            INSERT OR IGNORE INTO rollup_rum_session_hour (hour, session_id)
+                VALUES (NEW.time_ns / 3600000000000, NEW.session_id);
+        END;
+        CREATE TRIGGER IF NOT EXISTS rum_session_hour_prune AFTER DELETE ON rollup_rum_minute
+        BEGIN
+            DELETE FROM rollup_rum_session_hour WHERE hour < (OLD.minute + 1) / 60;
+        END;
+        """,
     ]
 
     /// Brings `database` to the newest version, one transaction per migration.
@@ -119,6 +148,9 @@ enum Schema {
             // auto_vacuum must be set before the first table exists, outside a transaction.
             if version == 0 { try database.execute("PRAGMA auto_vacuum=INCREMENTAL") }
             try database.transaction { () throws(StorageError) in
+                // Every Kagami process opens the store at start; another may have migrated it since we looked.
+                // The check is inside the (IMMEDIATE) transaction, so only one of them runs each migration.
+                guard database.userVersion == version else { return }
                 try database.execute(migrations[version].replacingPragma())
                 try database.execute("PRAGMA user_version=\(version + 1)")
             }

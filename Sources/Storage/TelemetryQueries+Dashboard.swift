@@ -93,16 +93,17 @@ extension TelemetryQueries {
     }
 
     /// Failed chats by error code (`http_<status>` when the chat had none), among the latest `sample` failures
-    /// of the window: walking the time index backwards stops there, so a busy day stays fast.
+    /// of the window, read backwards off the partial index of failed chats (`chats_failed`, migration 3): only
+    /// failures are visited, so a busy day with few failures stays fast.
     public func errorsByCode(fromNs: UInt64, toNs: UInt64, sample: Int = 1_000) throws(StorageError) -> QueryTable {
         try table(
             ["code", "count"],
             """
             SELECT code, COUNT(*) AS n FROM (
-                SELECT COALESCE(error_code, 'http_' || status) AS code FROM chats
+                SELECT COALESCE(error_code, 'http_' || status) AS code FROM chats INDEXED BY chats_failed
                 WHERE start_ns BETWEEN ?1 AND ?2 AND (status >= 400 OR error_code IS NOT NULL)
                 ORDER BY start_ns DESC LIMIT ?3)
-            GROUP BY code ORDER BY n DESC LIMIT 50
+            GROUP BY code ORDER BY n DESC, code LIMIT 50
             """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(sample))])
     }
 
@@ -241,24 +242,25 @@ extension TelemetryQueries {
     }
 
     /// Per step and role (`runner`, `kagami`, `other`…): CPU (% of all cores) and RSS summed over processes,
-    /// averaged over the samples of the step.
+    /// averaged over the samples of the step. One grouping: a role's sum over the step's rows divided by the
+    /// samples it appears in is the average of its per-sample sums.
     public func processSeries(fromNs: UInt64, toNs: UInt64, stepNs: UInt64) throws(StorageError) -> QueryTable {
         try table(
             ["t", "role", "cpu_percent", "rss"],
             """
-            SELECT ((time_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, role, AVG(cpu), CAST(AVG(rss) AS INTEGER)
-            FROM (SELECT time_ns, role, SUM(cpu_percent) AS cpu, SUM(rss) AS rss FROM process_samples
-                  WHERE time_ns BETWEEN ?1 AND ?2 GROUP BY time_ns, role)
+            SELECT ((time_ns - ?1) / ?3) * (?3 / 1000000) + ?1 / 1000000 AS t, role,
+                TOTAL(cpu_percent) / COUNT(DISTINCT time_ns), CAST(TOTAL(rss) / COUNT(DISTINCT time_ns) AS INTEGER)
+            FROM process_samples WHERE time_ns BETWEEN ?1 AND ?2
             GROUP BY t, role ORDER BY t, role
             """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(max(stepNs, 1_000_000)))])
     }
 
-    /// Chats that waited for a model load, newest first.
+    /// Chats that waited for a model load, newest first (from the covering partial index `chats_cold`).
     public func coldStarts(fromNs: UInt64, toNs: UInt64, limit: Int) throws(StorageError) -> QueryTable {
         try table(
             ["trace_id", "time_ms", "route", "model", "load_ms", "duration_ms"],
             """
-            SELECT trace_id, start_ns / 1000000, route, model, load_ms, duration_ms FROM chats
+            SELECT trace_id, start_ns / 1000000, route, model, load_ms, duration_ms FROM chats INDEXED BY chats_cold
             WHERE start_ns BETWEEN ?1 AND ?2 AND cold_start = 1 ORDER BY start_ns DESC LIMIT ?3
             """, [.int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(limit))])
     }
@@ -328,8 +330,102 @@ extension TelemetryQueries {
             [.int(Int64(fromNs)), .int(Int64(toNs)), .text(type), .int(Int64(limit)), .int(Int64(sample))])
     }
 
+    /// Several breakdowns of the same events in one read: counts of `type` events (and their sessions) by each
+    /// of `dimensions`, largest first (ties by key), among the newest `sample` events of that type in the window.
+    /// The same figures as `rumBreakdown` for each dimension, for one walk of `rum_by_type` instead of one each.
+    public func rumBreakdowns(
+        fromNs: UInt64, toNs: UInt64, type: String, dimensions: [RUMDimension], limit: Int, sample: Int = 5_000
+    ) throws(StorageError) -> [QueryTable] {
+        // The dimensions are RUMDimension's fixed expressions, never text from a request.
+        let keys = dimensions.map { "COALESCE(\($0.rawValue), '')" }.joined(separator: ", ")
+        let rows = try database.prepare(
+            """
+            SELECT session_id, value, time_ns, \(keys) FROM rum_events INDEXED BY rum_by_type
+            WHERE type = ?3 AND time_ns BETWEEN ?1 AND ?2 ORDER BY time_ns DESC LIMIT ?4
+            """
+        ).rows([.int(Int64(fromNs)), .int(Int64(toNs)), .text(type), .int(Int64(sample))])
+        struct Group {
+            var count = 0
+            var sessions = Set<String>()
+            var valueSum = 0.0
+            var valueCount = 0
+            var lastNs: Int64 = .min
+
+            mutating func add(session: String, value: Double?, timeNs: Int64) {
+                count += 1
+                sessions.insert(session)
+                if let value {
+                    valueSum += value
+                    valueCount += 1
+                }
+                lastNs = max(lastNs, timeNs)
+            }
+        }
+        return dimensions.indices.map { index in
+            var groups: [String: Group] = [:]
+            for row in rows {
+                // Modified in place (a copy taken out and put back would copy its set of sessions every time).
+                groups[row[3 + index].text ?? "", default: Group()].add(
+                    session: row[0].text ?? "", value: row[1].double, timeNs: row[2].int ?? 0)
+            }
+            let sorted = groups.sorted {
+                $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
+            }
+            return QueryTable(
+                columns: ["key", "count", "sessions", "avg_value", "last_ms"],
+                rows: sorted.prefix(limit).map { key, group in
+                    [
+                        .text(key), .int(Int64(group.count)), .int(Int64(group.sessions.count)),
+                        group.valueCount > 0 ? .double(group.valueSum / Double(group.valueCount)) : .null,
+                        .int(group.lastNs / 1_000_000),
+                    ]
+                })
+        }
+    }
+
+    /// Exact counts of the actions in the window by name (`send`, `stop`, `model_change`…), largest first, from
+    /// the per-minute rollups.
+    public func rumActionCounts(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
+        try table(
+            ["name", "count"],
+            """
+            SELECT name, SUM(count) AS n FROM rollup_rum_minute WHERE type = 'action' AND minute >= ?1 AND minute <= ?2
+            GROUP BY name ORDER BY n DESC, name
+            """, Self.minutes(fromNs, toNs))
+    }
+
+    /// How many distinct sessions had a view in `[fromNs, toNs]`. Whole hours inside the window come from
+    /// `rollup_rum_session_hour` (one row per session and hour); the partial hours at either end, or a window
+    /// shorter than that, from the views themselves (index-only walks of `rum_by_type`).
+    public func rumSessions(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> Int64 {
+        let hourNs: UInt64 = 3_600_000_000_000
+        let firstHour = (fromNs + hourNs - 1) / hourNs  // the first hour that starts inside the window
+        let endHour = (toNs + 1) / hourNs  // hours before this one end inside the window
+        guard firstHour < endHour else {
+            return try database.prepare(
+                """
+                SELECT COUNT(DISTINCT session_id) FROM rum_events INDEXED BY rum_by_type
+                WHERE type = 'view' AND time_ns BETWEEN ?1 AND ?2
+                """
+            ).rows([.int(Int64(fromNs)), .int(Int64(toNs))]).first?.first?.int ?? 0
+        }
+        return try database.prepare(
+            """
+            SELECT COUNT(*) FROM (
+                SELECT session_id FROM rollup_rum_session_hour WHERE hour >= ?3 AND hour < ?4
+                UNION SELECT session_id FROM rum_events INDEXED BY rum_by_type
+                    WHERE type = 'view' AND time_ns >= ?1 AND time_ns < ?5
+                UNION SELECT session_id FROM rum_events INDEXED BY rum_by_type
+                    WHERE type = 'view' AND time_ns >= ?6 AND time_ns <= ?2)
+            """
+        ).rows([
+            .int(Int64(fromNs)), .int(Int64(toNs)), .int(Int64(firstHour)), .int(Int64(endHour)),
+            .int(Int64(firstHour * hourNs)), .int(Int64(endHour * hourNs)),
+        ]).first?.first?.int ?? 0
+    }
+
     /// Events, views, errors and actions in the window from the per-minute rollups; sessions are the distinct
-    /// sessions with a view in the window (an index-only walk of `rum_by_type`).
+    /// sessions with a view in the window (`rumSessions`).
     public func rumTotals(fromNs: UInt64, toNs: UInt64) throws(StorageError) -> QueryTable {
         let counts =
             try database.prepare(
@@ -340,16 +436,7 @@ extension TelemetryQueries {
                 FROM rollup_rum_minute WHERE minute >= ?1 AND minute <= ?2
                 """
             ).rows(Self.minutes(fromNs, toNs)).first ?? [.int(0), .int(0), .int(0), .int(0)]
-        var sessions = SQLiteValue.int(0)
-        if (counts[0].int ?? 0) > 0 {
-            sessions =
-                try database.prepare(
-                    """
-                    SELECT COUNT(DISTINCT session_id) FROM rum_events INDEXED BY rum_by_type
-                    WHERE type = 'view' AND time_ns BETWEEN ?1 AND ?2
-                    """
-                ).rows([.int(Int64(fromNs)), .int(Int64(toNs))]).first?.first ?? .int(0)
-        }
+        let sessions = SQLiteValue.int((counts[0].int ?? 0) > 0 ? try rumSessions(fromNs: fromNs, toNs: toNs) : 0)
         return QueryTable(
             columns: ["events", "sessions", "views", "errors", "actions"],
             rows: [[counts[0], sessions, counts[1], counts[2], counts[3]]])

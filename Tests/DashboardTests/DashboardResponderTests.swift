@@ -153,6 +153,42 @@ func get(
         #expect(rum.contains("\"has_data\":false"))
     }
 
+    @Test func rumHasExactActionCountsAndViewBreakdowns() throws {
+        let store = try SeededStore()
+        let db = try SQLiteDatabase(path: store.path)
+        let events: [(type: String, name: String, country: String)] =
+            Array(repeating: ("action", "send", "JP"), count: 4) + [
+                ("action", "stop", "JP"), ("action", "model_change", "US"), ("action", "stop", "US"),
+                ("view", "/", "JP"), ("view", "/", "JP"), ("view", "/", "DE"),
+            ]
+        for (index, event) in events.enumerated() {
+            let timeNs = (store.nowMs - 120_000 - Int64(index) * 1000) * 1_000_000
+            try db.prepare(
+                """
+                INSERT INTO rum_events (time_ns, session_id, view_id, type, name, value, attributes, country, browser,
+                    os, device) VALUES (?1, ?2, 'v', ?3, ?4, 900, '{}', ?5, 'Chrome', 'Linux', 'desktop')
+                """
+            ).run([
+                .int(timeNs), .text("sess-\(index % 2)"), .text(event.type), .text(event.name), .text(event.country),
+            ])
+            try db.prepare(
+                """
+                INSERT INTO rollup_rum_minute VALUES (?1, ?2, ?3, 1, 900, 0, 0, 0)
+                ON CONFLICT DO UPDATE SET count = count + 1, value_sum = value_sum + 900
+                """
+            ).run([.int(timeNs / 60_000_000_000), .text(event.type), .text(event.name)])
+        }
+        let (status, rum) = get(store.responder(), "/obs/api/rum?window=1h")
+        #expect(status == 200)
+        #expect(
+            rum.contains(
+                #""action_counts":[{"name":"send","count":4},{"name":"stop","count":2},{"name":"model_change","count":1}]"#
+            ))
+        #expect(rum.contains(#""totals":{"events":10,"sessions":2,"views":3,"errors":0,"actions":7}"#))
+        #expect(rum.contains(#""countries":[{"key":"JP","count":2,"sessions":2,"avg_value":900"#))
+        #expect(rum.contains(#""browsers":[{"key":"Chrome","count":3,"sessions":2"#))
+    }
+
     @Test func emptyStoreAnswersEmptyResults() throws {
         let store = try SeededStore(chats: 0)
         let responder = store.responder()

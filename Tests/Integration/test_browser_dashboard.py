@@ -1,6 +1,7 @@
 """The dashboard in real headless Chromium through nginx: every page loads and draws its charts from a seeded
 store, filters work, a trace opens from the list and from a RUM action, an XSS payload typed into the chat page
 stays inert everywhere, and the pages need the password. Screenshots: Tests/Integration/artifacts/dashboard-*.png."""
+import json
 import time
 from pathlib import Path
 
@@ -134,10 +135,29 @@ def test_trace_opens_from_a_rum_action(stack, driver):
     open_page(driver, stack, "users", "?window=1h")
     assert "IP Geolocation by DB-IP" in driver.find_element(By.CSS_SELECTOR, ".attribution").text
     assert len(driver.find_elements(By.CSS_SELECTOR, ".vital .stack span")) >= 2
+    actions = next(c for c in driver.find_elements(By.CSS_SELECTOR, "section.card")
+                   if c.find_element(By.TAG_NAME, "h2").text == "Actions")
+    cells = [td.text for td in actions.find_elements(By.CSS_SELECTOR, "tbody tr td")]
+    status, _, body = stack.request("GET", "/obs/api/rum?window=1h", headers=auth_header())
+    exact = json.loads(body)["action_counts"]
+    assert status == 200 and exact[0]["name"] == "send" and exact[0]["count"] >= 1
+    assert cells[:2] == ["send", str(exact[0]["count"])], cells  # the exact count per action
+    assert "counts are exact" in actions.find_element(By.CSS_SELECTOR, ".note").text
     link = driver.find_element(By.CSS_SELECTOR, f"a[href='trace.html?id={stack.traces[XSS]}']")
     link.click()
     wait(driver, lambda d: d.execute_script("return document.body.dataset.ready") == "1" and "trace.html" in d.current_url)
     assert "send" in driver.find_element(By.TAG_NAME, "main").text
+
+
+def test_to_pins_the_window_on_every_page(stack, driver):
+    open_page(driver, stack, "index", "?window=1h&to=1000000000000")
+    assert driver.find_elements(By.CSS_SELECTOR, "main .empty")  # 2001: nothing stored then
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
+    assert links and all(link.endswith("?window=1h&to=1000000000000") for link in links), links
+    open_page(driver, stack, "users", "?window=1h&to=1000000000000")
+    assert driver.find_elements(By.CSS_SELECTOR, "main .empty")
+    open_page(driver, stack, "index", "?window=1h")
+    assert not driver.find_elements(By.CSS_SELECTOR, "main .empty")
 
 
 def test_japanese_dark_phone(stack):

@@ -164,6 +164,8 @@ def test_infrastructure_evaluations_and_rum(stack):
     assert (lcp["count"], lcp["good"], lcp["poor"]) == (2, 1, 1)
     assert {e["key"] for e in rum["errors"]} == {XSS, "TypeError: x is undefined"}
     assert rum["actions"][0]["key"] == "send"
+    assert rum["action_counts"] == [{"name": "send", "count": 1}]  # exact, from the rollups
+    assert rum["totals"]["sessions"] == 1 and rum["totals"]["actions"] == 1
     assert rum["recent_actions"][0]["trace_id"] == stack.traces[XSS]
     assert rum["geo_attribution"] == "IP Geolocation by DB-IP"
 
@@ -174,6 +176,7 @@ def test_an_empty_window_is_an_empty_answer(stack):
         assert status == 200, (path, body)
     assert get(stack, "overview?window=1h&to=1000000000000")[2]["totals"]["requests"] == 0
     assert get(stack, "rum?window=1h&to=1000000000000")[2]["has_data"] is False
+    assert get(stack, "rum?window=1h&to=1000000000000")[2]["action_counts"] == []
 
 
 def test_reads_stay_consistent_while_the_store_is_written(stack):

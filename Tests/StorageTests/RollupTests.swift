@@ -7,12 +7,6 @@ import Testing
     import Glibc
 #endif
 
-private func rollupPath() -> String {
-    var template = Array("/tmp/kagami-store-XXXXXX".utf8CString)
-    let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    return directory + "/kagami.db"
-}
-
 private let minuteNs: UInt64 = 60_000_000_000
 
 /// Sums in a different order differ in the last bits.
@@ -98,7 +92,7 @@ private func chat(_ index: Int, startNs: UInt64, labels: [String]) -> ChatTrace 
 }
 
 @Test func rollupsMatchTheRawRowsWhenWritten() throws {
-    let path = rollupPath()
+    let path = temporaryPath()
     let store = TelemetryStore(configuration: .init(path: path), log: Log(component: "test"))
     let base = wallClockNanoseconds() - 3_600_000_000_000
     for index in 0..<40 {
@@ -135,7 +129,7 @@ private func chat(_ index: Int, startNs: UInt64, labels: [String]) -> ChatTrace 
 }
 
 @Test func migrationTwoBackfillsTheRollupsOfAVersionOneStore() throws {
-    let path = rollupPath()
+    let path = temporaryPath()
     do {
         let db = try SQLiteDatabase(path: path)
         try db.execute(Schema.migrations[0])
@@ -181,7 +175,7 @@ private func chat(_ index: Int, startNs: UInt64, labels: [String]) -> ChatTrace 
 }
 
 @Test func countsOnlyChatsAreCountedButOnlyFailuresKeepARow() throws {
-    let path = rollupPath()
+    let path = temporaryPath()
     let store = TelemetryStore(configuration: .init(path: path), log: Log(component: "test"))
     let minute = (wallClockNanoseconds() - 3_600_000_000_000) / 60_000_000_000 * 60_000_000_000
     var traces: [ChatTrace] = []

@@ -6,7 +6,8 @@ import Testing
     import Glibc
 #endif
 
-private func temporaryPath(_ name: String = "kagami.db") -> String {
+/// A database path in a new temporary directory (shared by this module's tests).
+func temporaryPath(_ name: String = "kagami.db") -> String {
     var template = Array("/tmp/kagami-store-XXXXXX".utf8CString)
     let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     return directory + "/" + name

@@ -24,7 +24,8 @@
       runner: 'Model runner vs the rest: CPU', rss: 'Model runner vs the rest: memory (RSS)',
       residency: 'Loaded models', advice: 'Keep-alive advice', load_ms: 'Load', message: 'Message',
       value: 'Avg value', auth: 'Not authorized: open the dashboard through Kagami\'s nginx and sign in.',
-      failed: 'Could not load data', p75: 'p75', unloaded: 'unloaded', resident: 'resident'
+      failed: 'Could not load data', p75: 'p75', unloaded: 'unloaded', resident: 'resident',
+      sampled: '* among the newest 5,000 actions of the window; counts are exact'
     },
     ja: {
       overview: '概要', traces: 'トレース', trace: 'トレース', evaluations: '評価', users: 'ユーザー',
@@ -47,7 +48,8 @@
       runner: 'モデルランナーとその他: CPU', rss: 'モデルランナーとその他: メモリ (RSS)',
       residency: '読み込まれたモデル', advice: 'keep_alive の助言', load_ms: '読み込み', message: 'メッセージ',
       value: '平均値', auth: '権限がありません。Kagami の nginx 経由で開き、ログインしてください。',
-      failed: 'データを読み込めませんでした', p75: 'p75', unloaded: '解放', resident: '常駐'
+      failed: 'データを読み込めませんでした', p75: 'p75', unloaded: '解放', resident: '常駐',
+      sampled: '* この期間の新しい 5,000 件の操作から集計（件数は正確な値）'
     }
   };
   var body = document.body;
@@ -58,6 +60,9 @@
   var page = body.getAttribute('data-page');
   var params = new URLSearchParams(location.search);
   var win = params.get('window') || (page === 'overview' || page === 'infrastructure' ? '1h' : '24h');
+  /* `to` (ms since the epoch) pins the window's end, so a link shows the same window later. */
+  var to = /^[0-9]{1,15}$/.test(params.get('to') || '') ? params.get('to') : '';
+  var range = 'window=' + encodeURIComponent(win) + (to ? '&to=' + to : '');
   var SVG = 'http://www.w3.org/2000/svg';
   var COLORS = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
 
@@ -73,16 +78,22 @@
     for (var k in attrs) e.setAttribute(k, attrs[k]);
     return e;
   }
+  /* Intl formatters are costly to make: one per format, reused (toLocaleString makes a new one every call). */
+  var formats = {};
+  function format(key, make) { return formats[key] || (formats[key] = make()); }
   function num(v, digits) {
     if (v === null || v === undefined || isNaN(v)) return '–';
-    return Number(v).toLocaleString(lang, { maximumFractionDigits: digits === undefined ? 1 : digits });
+    var d = digits === undefined ? 1 : digits;
+    return format('n' + d, function () { return new Intl.NumberFormat(lang, { maximumFractionDigits: d }); }).format(Number(v));
+  }
+  function date(key, options, v) {
+    return format(key, function () { return new Intl.DateTimeFormat(lang, options); }).format(new Date(v));
   }
   function ms(v) { return v === null || v === undefined ? '–' : (v >= 10000 ? num(v / 1000, 1) + ' s' : num(v, v < 10 ? 1 : 0) + ' ms'); }
   function bytes(v) { return v === null || v === undefined ? '–' : (v >= 1e9 ? num(v / 1e9, 2) + ' GB' : num(v / 1e6, 0) + ' MB'); }
   function pct(v) { return v === null || v === undefined ? '–' : num(v, 1) + '%'; }
   function when(t) {
-    var d = new Date(t);
-    return d.toLocaleString(lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return date('when', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }, t);
   }
   function traceLink(id, text) {
     var a = h('a', 'mono', text || id.slice(0, 12));
@@ -101,7 +112,7 @@
       .forEach(function (p) {
         var parts = p.split(':');
         var a = h('a', parts[0] === page ? 'on' : null, t(parts[0]));
-        a.href = parts[1] + '.html' + (parts[0] === 'traces' || parts[0] === 'overview' ? '' : '') + '?window=' + win;
+        a.href = parts[1] + '.html?' + range;
         nav.appendChild(a);
       });
     var tools = h('div', 'tools');
@@ -214,7 +225,7 @@
     for (i = 0; i <= 5; i++) {
       var xv = x0 + span * i / 5;
       var tl = s('text', { x: X(xv), y: H - 6, 'text-anchor': i === 0 ? 'start' : i === 5 ? 'end' : 'middle', class: 'axis' });
-      tl.textContent = new Date(xv).toLocaleString(lang, long ? { month: 'numeric', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+      tl.textContent = long ? date('day-hour', { month: 'numeric', day: 'numeric', hour: '2-digit' }, xv) : date('hour-minute', { hour: '2-digit', minute: '2-digit' }, xv);
       svg.appendChild(tl);
     }
     series.forEach(function (sr, si) {
@@ -285,7 +296,7 @@
   /* --- pages --------------------------------------------------------------------------------------------------- */
   var pages = {};
   pages.overview = function () {
-    return api('overview?window=' + win).then(function (d) {
+    return api('overview?' + range).then(function (d) {
       var x = d.totals;
       kpis([
         [t('requests'), num(x.requests, 0)], [t('errors'), num(x.errors, 0) + ' (' + pct(x.error_rate * 100) + ')', x.errors ? 'bad' : ''],
@@ -359,6 +370,7 @@
     function query(withCursor) {
       var q = new URLSearchParams();
       q.set('window', win);
+      if (to) q.set('to', to);
       fields.forEach(function (f) { if (params.get(f)) q.set(f, params.get(f)); });
       q.set('limit', '50');
       if (withCursor && cursor) q.set('cursor', cursor);
@@ -460,7 +472,7 @@
   }
 
   pages.evaluations = function () {
-    return api('evaluations?window=' + win).then(function (d) {
+    return api('evaluations?' + range).then(function (d) {
       var names = {};
       d.series.forEach(function (r) { (names[r.name] = names[r.name] || []).push([r.t, r.flagged]); });
       add(section(t('trend'), 'half'), chart(Object.keys(names).sort().map(function (n) { return { name: n, points: names[n] }; }), { from: d.from_ms, to: d.to_ms }));
@@ -475,7 +487,7 @@
   };
 
   pages.users = function () {
-    return api('rum?window=' + win).then(function (d) {
+    return api('rum?' + range).then(function (d) {
       if (!d.has_data) { main.appendChild(h('p', 'muted empty', t('no_rum'))); return; }
       var x = d.totals;
       kpis([[t('sessions'), num(x.sessions, 0)], [t('views'), num(x.views, 0)], [t('actions'), num(x.actions, 0)],
@@ -493,7 +505,15 @@
       var kc = function (label) { return [[label, function (r) { return r.key || '?'; }], [t('count'), function (r) { return num(r.count, 0); }, 'n'], [t('sessions'), function (r) { return num(r.sessions, 0); }, 'n']]; };
       add(section(t('js_errors')), table([[t('message'), function (r) { return r.key; }], [t('count'), function (r) { return num(r.count, 0); }, 'n'],
         [t('sessions'), function (r) { return num(r.sessions, 0); }, 'n'], [t('time'), function (r) { return when(r.last_ms); }]], d.errors));
-      add(section(t('actions')), table(kc(t('actions')).concat([[t('value'), function (r) { return ms(r.avg_value); }, 'n']]), d.actions));
+      /* Exact counts per action from the rollups; sessions and average value from the newest actions. */
+      var recentActions = {};
+      d.actions.forEach(function (r) { recentActions[r.key] = r; });
+      function recent(r, key, f) { var a = recentActions[r.name]; return a ? f(a[key]) : '–'; }
+      add(section(t('actions')), table([[t('actions'), function (r) { return r.name || '?'; }],
+        [t('count'), function (r) { return num(r.count, 0); }, 'n'],
+        [t('sessions') + ' *', function (r) { return recent(r, 'sessions', function (v) { return num(v, 0); }); }, 'n'],
+        [t('value') + ' *', function (r) { return recent(r, 'avg_value', ms); }, 'n']], d.action_counts),
+        h('p', 'muted note', t('sampled')));
       var geo = section(t('countries'));
       add(geo, table(kc(t('countries')), d.countries), h('p', 'attribution', d.geo_attribution));
       var grid = h('div', 'grid3');
@@ -509,7 +529,7 @@
   };
 
   pages.infrastructure = function () {
-    return api('infrastructure?window=' + win).then(function (d) {
+    return api('infrastructure?' + range).then(function (d) {
       var o = { from: d.from_ms, to: d.to_ms };
       var adv = section(t('advice'), 'advice');
       var a = d.advice;
@@ -546,5 +566,6 @@
   (pages[page] || pages.overview)().then(function () {
     body.dataset.ready = '1';
     body.dataset.drawMs = String(Math.round(performance.now() - started));
+    body.dataset.readyAt = String(Math.round(performance.now()));
   }, function (e) { fail(e); body.dataset.ready = 'error'; });
 })();
