@@ -49,7 +49,7 @@ public final class BatchExporter: TraceExporter {
         }
         metrics.add(KagamiMetrics.exporterSent, [("exporter", name)], 0)
         metrics.add(KagamiMetrics.exporterDropped, [("exporter", name), ("reason", "queue_full")], 0)
-        spawnThread(background: true) { [self] in run() }
+        spawnThread(name: "exporter", background: true) { [self] in run() }
     }
 
     /// Spans waiting now.

@@ -30,7 +30,7 @@ public final class OTLPMetricsExporter: Sendable {
         self.intervalNs = UInt64(intervalSeconds * 1e9)
         self.timeoutMs = timeoutMs
         self.log = ThrottledLog(log: log, exporter: "otlp-metrics")
-        spawnThread(background: true) { [self] in run() }
+        spawnThread(name: "metrics-export", background: true) { [self] in run() }
     }
 
     /// Sends one last time (within `timeoutMs`) and stops.

@@ -83,7 +83,7 @@ public final class FastCGIServer: Sendable {
         log("listening on \(configuration.address) with \(configuration.threads) threads")
 
         for _ in 0..<configuration.threads {
-            spawnThread { [self] in self.serve(listenFD: listenFD, responder: responder) }
+            spawnThread(name: "fcgi-worker") { [self] in self.serve(listenFD: listenFD, responder: responder) }
         }
 
         var received: Int32 = 0

@@ -30,6 +30,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     /// Counts-only traces built by request threads that found `queue` full (small: no text, no spans).
     private var overflow: [ChatTrace] = []
     private var busy = false
+    private var flushing = 0
+    /// How long the pipeline thread waits for more chats after the first one wakes it.
+    static let gatherMs = 20
     private var dropped = 0
     private var reduced: [ChatTraceBuilder.Detail: Int] = [:]
 
@@ -47,7 +50,7 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
         self.sinks = sinks
         self.capacity = max(1, capacity)
         self.downstreamLoad = downstreamLoad
-        spawnThread(stackSize: 1 << 20, background: true) { [self] in self.work() }
+        spawnThread(name: "trace-pipeline", stackSize: 1 << 20, background: true) { [self] in self.work() }
     }
 
     /// A sink that writes traces to `store`. A full store queue holds the pipeline thread (never a request
@@ -65,7 +68,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
         let queued = lock.withLock {
             guard queue.count < capacity else { return false }
             queue.append(record)
-            lock.broadcast()
+            // Wake the pipeline for the first record (it then gathers for a moment) and when the queue fills;
+            // not for every chat: thousands of wake-ups a second cost the request threads more than the work.
+            if queue.count == 1 || queue.count == capacity / 8 { lock.broadcast() }
             return true
         }
         if queued { return }
@@ -102,6 +107,9 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     public func flush(timeoutMs: Int = 5_000) -> Bool {
         let deadline = monotonicNs() + UInt64(timeoutMs) * 1_000_000
         return lock.withLock {
+            flushing += 1
+            defer { flushing -= 1 }
+            lock.broadcast()
             while !queue.isEmpty || !overflow.isEmpty || busy {
                 if monotonicNs() >= deadline { return false }
                 lock.wait(untilNs: min(deadline, monotonicNs() + 10_000_000))
@@ -119,6 +127,12 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
                     lock.wait(untilNs: monotonicNs() + 1_000_000_000)
                 }
                 busy = true
+                // Gather: one wake-up then serves every chat of the next few ms. Traces reach the store at most
+                // `gatherMs` later; a flush or a filling queue cuts the wait short.
+                let gatherUntil = monotonicNs() + UInt64(Self.gatherMs) * 1_000_000
+                while flushing == 0 && queue.count < capacity / 8 && overflow.isEmpty && monotonicNs() < gatherUntil {
+                    lock.wait(untilNs: gatherUntil)
+                }
                 defer {
                     queue.removeAll(keepingCapacity: true)
                     overflow.removeAll(keepingCapacity: true)

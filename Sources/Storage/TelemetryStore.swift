@@ -90,7 +90,7 @@ public final class TelemetryStore: @unchecked Sendable {
         self.configuration = configuration
         self.log = log
         let writer = StoreWriter(configuration: configuration, log: log)
-        spawnThread(stackSize: 1 << 20, background: configuration.backgroundWriter) { [self] in
+        spawnThread(name: "store-writer", stackSize: 1 << 20, background: configuration.backgroundWriter) { [self] in
             self.writerLoop(writer)
         }
     }
