@@ -32,7 +32,7 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     private var busy = false
     private var flushing = 0
     /// How long the pipeline thread waits for more chats after the first one wakes it.
-    static let gatherMs = 20
+    static let gatherMs = 5
     private var dropped = 0
     private var reduced: [ChatTraceBuilder.Detail: Int] = [:]
 

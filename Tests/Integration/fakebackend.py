@@ -536,6 +536,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakebackend/1.0"
     server: FakeBackendServer
+    # TCP_NODELAY, as Ollama (Go) and llama-server set it: without it each small token chunk can wait for the
+    # client's delayed ACK (~40 ms), and chat timings in tests turn bimodal on the machine's whims.
+    disable_nagle_algorithm = True
 
     _status: int | None = None
 

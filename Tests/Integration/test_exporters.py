@@ -176,8 +176,14 @@ def test_prometheus_scrapes_metrics_and_answers_a_quantile_and_a_rate(fake_backe
             assert s.chat({"message": f"hello {i}"})[0] == 200
         assert s.chat({"message": "x"}, path="/broken")[0] == 502
         assert s.request("GET", "/no-such-route")[0] == 404
-        _, _, text = s.request("GET", "/metrics")
-        text = text.decode()
+        # Metrics are recorded by the trace pipeline, a few ms after each answer.
+        deadline = time.monotonic() + 3
+        while True:
+            _, _, text = s.request("GET", "/metrics")
+            text = text.decode()
+            if 'model="echo",status="200"} 6' in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         checked = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert 'kagami_requests_total{route="/chat",model="echo",status="200"} 6' in text
