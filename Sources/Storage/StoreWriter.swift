@@ -19,7 +19,6 @@ final class StoreWriter: @unchecked Sendable {
     init(configuration: TelemetryStore.Configuration, log: Log) {
         self.configuration = configuration
         self.log = log
-        _ = ensureOpen()
     }
 
     /// Prepared once, reused for every row.
@@ -85,7 +84,8 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     /// Opens the database if it is not open, at most once every 10 s after a failure.
-    private func ensureOpen() -> Bool {
+    @discardableResult
+    func ensureOpen() -> Bool {
         if statements != nil { return true }
         let now = monotonicMilliseconds()
         guard now >= nextOpenAttemptMs else { return false }

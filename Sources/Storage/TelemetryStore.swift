@@ -84,8 +84,8 @@ public final class TelemetryStore: @unchecked Sendable {
         lock.withLock { Double(queuedWeight) / Double(configuration.queueCapacity * StoreItem.fullWeight) }
     }
 
-    /// Opens (or creates, migrates, or — if corrupt — sets aside and recreates) the database and starts the
-    /// writer thread. Never throws: a store that cannot open keeps retrying in the background.
+    /// Starts the writer thread, which opens (or creates, migrates, or — if corrupt — sets aside and recreates)
+    /// the database. Never blocks and never throws: a store that cannot open keeps retrying in the background.
     public init(configuration: Configuration, log: Log) {
         self.configuration = configuration
         self.log = log
@@ -163,6 +163,9 @@ public final class TelemetryStore: @unchecked Sendable {
     }
 
     private func writerLoop(_ writer: StoreWriter) {
+        // Opened here, not in init: a large store's integrity check and migrations take seconds, and the
+        // handler must be serving meanwhile (items queue up, bounded, until the store is open).
+        writer.ensureOpen()
         var nextMaintenance = monotonicNs() + 5_000_000_000
         while true {
             let (batch, counts, stop): ([StoreItem], [RollupKey: ChatRollupSums], Bool) = lock.withLock {
