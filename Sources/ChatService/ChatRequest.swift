@@ -89,11 +89,11 @@ private struct ChatBody {
     private static func field<T>(
         _ object: JSONTree, _ key: String, _ expected: String, path: String = "", _ extract: (JSONTree) -> T?
     ) throws(ChatFailure) -> T? {
-        guard let value = object[key], value != .null else { return nil }
-        guard let typed = extract(value) else {
-            throw invalid("\(path.isEmpty ? "" : path + ".")\(key) must be \(expected)")
+        do {
+            return try object.member(key, extract)
+        } catch {
+            throw invalid("\(path.isEmpty ? "" : path + ".")\(key) must be \(expected), not \(error.found)")
         }
-        return typed
     }
 }
 

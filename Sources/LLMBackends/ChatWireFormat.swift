@@ -65,9 +65,11 @@ extension JSONTree {
     /// The member `key` read by `extract`: `nil` when absent or null; a malformed-answer error when it has
     /// another type (what a `Decodable` field would have refused).
     func field<T>(_ key: String, _ extract: (JSONTree) -> T?) throws(BackendError) -> T? {
-        guard let value = self[key], value != .null else { return nil }
-        guard let typed = extract(value) else { throw .malformed("\"\(key)\" is \(value.typeName)") }
-        return typed
+        do {
+            return try member(key, extract)
+        } catch {
+            throw .malformed("\"\(error.key)\" is \(error.found)")
+        }
     }
 }
 

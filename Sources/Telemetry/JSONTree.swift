@@ -93,6 +93,24 @@ public enum JSONTree: Sendable, Equatable {
     }
 }
 
+/// A member that is there but of another type than the reader expects.
+public struct JSONTypeMismatch: Error, Equatable {
+    /// The member's name.
+    public var key: String
+    /// What it is instead ("a string", "an object").
+    public var found: String
+}
+
+extension JSONTree {
+    /// The member `key` read by `extract` (`{ $0.string }`, `{ $0.int }`…): `nil` when absent or `null`, and
+    /// ``JSONTypeMismatch`` when present with a type `extract` refuses — what a `Decodable` field would do.
+    public func member<T>(_ key: String, _ extract: (JSONTree) -> T?) throws(JSONTypeMismatch) -> T? {
+        guard let value = self[key], value != .null else { return nil }
+        guard let typed = extract(value) else { throw JSONTypeMismatch(key: key, found: value.typeName) }
+        return typed
+    }
+}
+
 /// Why a body is not acceptable JSON.
 public struct JSONTreeError: Error, Equatable, CustomStringConvertible {
     /// Byte offset of the problem.

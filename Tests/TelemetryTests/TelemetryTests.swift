@@ -71,4 +71,6 @@ func malformedTraceparentIsIgnored(_ header: String) {
     let fields = try JSONTree.parse(Array(#"{"i":3,"f":2.5,"b":true,"t":"x"}"#.utf8)[...])
     #expect(fields["i"]?.int == 3 && fields["f"]?.int == nil && fields["f"]?.number == 2.5)
     #expect(fields["b"]?.bool == true && fields["t"]?.string == "x" && fields["t"]?.int == nil && fields["z"] == nil)
+    #expect(try fields.member("i") { $0.int } == 3 && fields.member("z") { $0.int } == nil)
+    #expect(throws: JSONTypeMismatch(key: "t", found: "a string")) { try fields.member("t") { $0.bool } }
 }
