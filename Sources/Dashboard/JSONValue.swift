@@ -1,4 +1,5 @@
 import Storage
+import Telemetry
 
 /// A JSON document built by the API: objects keep their keys in the order written, so answers are stable
 /// byte for byte (no Foundation encoder, whose key order on Linux is not).
@@ -43,12 +44,11 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .double(let v):
             if v.isFinite {
                 // Three decimals are plenty for ms, percentages and prices; keeps answers small.
-                let rounded = (v * 1000).rounded() / 1000
-                out += rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
+                out += JSONText.number((v * 1000).rounded() / 1000)
             } else {
                 out += "null"
             }
-        case .string(let v): Self.quote(v, into: &out)
+        case .string(let v): out += JSONText.quote(v, htmlSafe: true)
         case .array(let items):
             out += "["
             for (index, item) in items.enumerated() {
@@ -60,40 +60,12 @@ public indirect enum JSONValue: Sendable, Equatable {
             out += "{"
             for (index, (key, value)) in pairs.enumerated() {
                 if index > 0 { out += "," }
-                Self.quote(key, into: &out)
+                out += JSONText.quote(key, htmlSafe: true)
                 out += ":"
                 value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    /// A JSON string; `<`, `>` and `&` are escaped too, so the text is inert even if a browser sniffs it as HTML.
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += "\\u" + Self.hex4(scalar.value)
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u" + Self.hex4(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
-
-    static func hex4(_ value: UInt32) -> String {
-        let digits = Array("0123456789abcdef")
-        return String((0..<4).reversed().map { digits[Int((value >> (UInt32($0) * 4)) & 15)] })
     }
 }
 

@@ -197,4 +197,4 @@ func decimalID(_ hex: String) -> String {
     String(UInt64(hex.suffix(16), radix: 16) ?? 0)
 }
 
-func jsonList(_ items: [String]) -> String { "[" + items.map(JSONText.quote).joined(separator: ",") + "]" }
+func jsonList(_ items: [String]) -> String { "[" + items.map { JSONText.quote($0) }.joined(separator: ",") + "]" }

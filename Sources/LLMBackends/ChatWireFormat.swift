@@ -55,12 +55,6 @@ func encodeMessages(_ messages: [ChatMessage]) -> String {
         .joined(separator: ",") + "]"
 }
 
-/// A number as JSON: whole numbers without a fraction, others in Swift's shortest round-trip form.
-func encodeNumber(_ value: Double) -> String {
-    guard value.isFinite else { return "null" }
-    return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-}
-
 extension JSONTree {
     /// The member `key` read by `extract`: `nil` when absent or null; a malformed-answer error when it has
     /// another type (what a `Decodable` field would have refused).

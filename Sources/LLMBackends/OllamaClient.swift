@@ -120,7 +120,7 @@ struct OllamaWire: ChatWireFormat {
             ? nil
             : JSONText.object([
                 ("num_predict", .int(request.maxTokens)),
-                ("temperature", .raw(request.temperature.map(encodeNumber))),
+                ("temperature", .raw(request.temperature.map(JSONText.number))),
             ])
         // `keep_alive` is a number of seconds or a duration string ("5m"): numbers go as numbers.
         let keepAlive = request.keepAlive.map { Int($0).map(String.init) ?? JSONText.quote($0) }

@@ -116,7 +116,7 @@ struct OpenAIWire: ChatWireFormat {
             ("max_tokens", .int(request.maxTokens)), ("messages", .raw(encodeMessages(request.messages))),
             ("model", .string(request.model)), ("stream", .bool(request.stream)),
             ("stream_options", .raw(request.stream ? #"{"include_usage":true}"# : nil)),
-            ("temperature", .raw(request.temperature.map(encodeNumber))),
+            ("temperature", .raw(request.temperature.map(JSONText.number))),
         ])
         return Array(body.utf8)
     }

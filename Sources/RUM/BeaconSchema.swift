@@ -210,9 +210,7 @@ public struct BeaconSchema: Sendable {
                 } else if abs(number) > 1e15 {
                     return .failure(.init("attrs.\(key): out of range"))
                 }
-                out.append(
-                    contentsOf: (number == number.rounded() && abs(number) < 1e15
-                        ? String(Int64(number)) : String(number)).utf8)
+                out.append(contentsOf: JSONText.number(number).utf8)
             case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
             case .null: out.append(contentsOf: "null".utf8)
             case .array, .object:

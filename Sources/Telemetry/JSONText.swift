@@ -1,21 +1,22 @@
 /// Writes JSON text by hand on hot paths (token events, log lines), where an encoder per call costs more than
 /// the work itself.
 public enum JSONText {
-    /// `text` as a JSON string literal, quotes included.
-    public static func quote(_ text: String) -> String {
+    /// `text` as a JSON string literal, quotes included. `htmlSafe` also escapes `<`, `>` and `&`, so the text
+    /// stays inert even if a browser sniffs the answer as HTML (the dashboard API).
+    public static func quote(_ text: String, htmlSafe: Bool = false) -> String {
         // Most text needs no escaping: check the bytes once and copy it whole.
-        if !text.utf8.contains(where: needsEscape) {
+        if !text.utf8.contains(where: { needsEscape($0, htmlSafe: htmlSafe) }) {
             return "\"" + text + "\""
         }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
-        appendQuoted(text, to: &out)
+        appendQuoted(text, to: &out, htmlSafe: htmlSafe)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends `text` as a JSON string literal (quotes included) to a UTF-8 buffer: runs that need no escaping
     /// are copied whole, so the cost is one pass over the bytes.
-    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+    public static func appendQuoted(_ text: String, to out: inout [UInt8], htmlSafe: Bool = false) {
         out.append(0x22)
         var text = text
         text.withUTF8 { bytes in
@@ -23,7 +24,7 @@ public enum JSONText {
             var i = 0
             while i < bytes.count {
                 let byte = bytes[i]
-                guard needsEscape(byte) else {
+                guard needsEscape(byte, htmlSafe: htmlSafe) else {
                     i += 1
                     continue
                 }
@@ -43,12 +44,10 @@ public enum JSONText {
                 case 0x0D: out.append(contentsOf: [0x5C, 0x72])
                 case 0x09: out.append(contentsOf: [0x5C, 0x74])
                 case 0xE2:
-                    out.append(contentsOf: Array("\\u202".utf8))
-                    out.append(bytes[i + 2] == 0xA8 ? 0x38 : 0x39)
+                    appendUnicodeEscape(bytes[i + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
                     i += 2
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+                default:  // other controls, and < > & when htmlSafe
+                    appendUnicodeEscape(UInt16(byte), to: &out)
                 }
                 i += 1
                 runStart = i
@@ -58,9 +57,29 @@ public enum JSONText {
         out.append(0x22)
     }
 
-    /// Bytes that may need escaping: controls, `"`, `\` and the lead byte of U+2028/2029.
+    /// `\uXXXX` for `code`.
+    private static func appendUnicodeEscape(_ code: UInt16, to out: inout [UInt8]) {
+        let hex: StaticString = "0123456789abcdef"
+        out.append(contentsOf: [0x5C, 0x75])
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(hex.utf8Start[Int((code >> UInt16(shift)) & 0xF)])
+        }
+    }
+
+    /// Bytes that may need escaping: controls, `"`, `\`, the lead byte of U+2028/2029, and `<`, `>`, `&` when
+    /// `htmlSafe`.
     @inline(__always)
-    static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 }
+    static func needsEscape(_ byte: UInt8, htmlSafe: Bool) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2
+            || (htmlSafe && (byte == 0x3C || byte == 0x3E || byte == 0x26))
+    }
+
+    /// A number as JSON: whole numbers without a fraction, others in Swift's shortest round-trip form, and
+    /// `null` for NaN and infinities (which JSON cannot say).
+    public static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
 
     /// A JSON object from already-encoded values, in the given order.
     public static func object(_ fields: [(String, JSONValue)]) -> String {
@@ -87,7 +106,7 @@ public enum JSONValue {
 
     var encoded: String? {
         switch self {
-        case .string(let value): return value.map(JSONText.quote)
+        case .string(let value): return value.map { JSONText.quote($0) }
         case .int(let value): return value.map { String($0) }
         case .double(let value, let digits):
             guard let value, value.isFinite else { return nil }

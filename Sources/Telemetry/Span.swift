@@ -13,7 +13,7 @@ public enum AttributeValue: Sendable, Equatable {
         case .int(let value): String(value)
         case .double(let value): value.isFinite ? formatFixed(value, digits: 3) : "null"
         case .bool(let value): value ? "true" : "false"
-        case .strings(let values): "[" + values.map(JSONText.quote).joined(separator: ",") + "]"
+        case .strings(let values): "[" + values.map { JSONText.quote($0) }.joined(separator: ",") + "]"
         }
     }
 }

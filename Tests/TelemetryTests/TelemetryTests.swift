@@ -39,6 +39,10 @@ func malformedTraceparentIsIgnored(_ header: String) {
     #expect(JSONText.quote("a\"b\\c\nd\u{1}\u{2028}日本") == #""a\"b\\c\nd\u0001\u2028日本""#)
     // Other characters that start with the same UTF-8 byte as U+2028 (… is E2 80 A6) pass through untouched.
     #expect(JSONText.quote("…\u{2029}\t…") == #""…\u2029\t…""#)
+    // For answers a browser might sniff as HTML, < > & are escaped too.
+    #expect(JSONText.quote("<img src=x onerror=a&b>") == #""<img src=x onerror=a&b>""#)
+    #expect(JSONText.quote("<img src=x onerror=a&b>", htmlSafe: true) == #""\u003cimg src=x onerror=a\u0026b\u003e""#)
+    #expect(JSONText.number(5120) == "5120" && JSONText.number(0.2) == "0.2" && JSONText.number(.nan) == "null")
     var buffer = Array("x=".utf8)
     JSONText.appendQuoted("a\rb", to: &buffer)
     #expect(String(decoding: buffer, as: UTF8.self) == #"x="a\rb""#)
