@@ -43,12 +43,10 @@ func runChatHandler() {
     FastCGIServer.blockStopSignals()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "ChatHandler", usage: usage)
-    var configPath = options.configPath
     let threads = options.threads
     let environment = processEnvironment()
-    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
-        commandLinePath: configPath, environment: environment, program: "ChatHandler")
-    configPath = loadedFrom
+    let (configuration, configPath) = KagamiConfiguration.loadOrExit(
+        commandLinePath: options.configPath, environment: environment, program: "ChatHandler")
     if options.checkOnly {
         print("configuration OK (\(configPath ?? "built-in defaults"))")
         for route in configuration.routes {

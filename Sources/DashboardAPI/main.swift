@@ -34,11 +34,9 @@ func runDashboardAPI() {
     FastCGIServer.blockStopSignals()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "DashboardAPI", usage: usage)
-    var configPath = options.configPath
     let environment = processEnvironment()
-    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
-        commandLinePath: configPath, environment: environment, program: "DashboardAPI")
-    configPath = loadedFrom
+    let (configuration, configPath) = KagamiConfiguration.loadOrExit(
+        commandLinePath: options.configPath, environment: environment, program: "DashboardAPI")
     guard let key = configuration.dashboardKey(environment: environment) else {
         fail("no dashboard key: set KAGAMI_DASHBOARD_KEY or make dashboard.key_file writable")
     }

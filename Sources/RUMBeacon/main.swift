@@ -54,12 +54,10 @@ func runRUMBeacon() {
     FastCGIServer.blockStopSignals()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "RUMBeacon", usage: usage)
-    var configPath = options.configPath
     let threads = options.threads
     let environment = processEnvironment()
-    let (configuration, loadedFrom) = KagamiConfiguration.loadOrExit(
-        commandLinePath: configPath, environment: environment, program: "RUMBeacon")
-    configPath = loadedFrom
+    let (configuration, configPath) = KagamiConfiguration.loadOrExit(
+        commandLinePath: options.configPath, environment: environment, program: "RUMBeacon")
     let settings = configuration.rum
     let log = Log(component: "rum")
 

@@ -176,11 +176,11 @@ public enum StoreItem: Sendable {
 
     /// What an item weighs in the store's queue: ``fullWeight`` for most, 1 for a counts-only chat (no spans,
     /// evaluations or text: a few hundred bytes, one rollup increment for the writer).
-    public var weight: Int {
+    var weight: Int {
         if case .chat(let trace) = self, trace.countsOnly { return 1 }
         return Self.fullWeight
     }
 
     /// The weight of a full-size item; the queue holds `queueCapacity` of those.
-    public static let fullWeight = 16
+    static let fullWeight = 16
 }

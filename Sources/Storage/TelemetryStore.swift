@@ -9,8 +9,10 @@ import Telemetry
 /// The embedded store's write side: request threads hand over items without waiting, one writer thread
 /// per process batches them into SQLite.
 ///
-/// The request thread never touches disk: ``enqueue(_:)`` appends to a bounded in-memory queue and
-/// returns at once; a full queue drops the item and counts it. The writer commits one transaction per
+/// The request thread never touches disk: ``enqueue(_:waitMs:)`` appends to a bounded in-memory queue and
+/// returns at once; a full queue drops the item and counts it (or, with `waitMs`, first waits that long for
+/// room). Successful counts-only chats are summed straight into the next rollup increment and take no room.
+/// The writer thread opens the database (so a large store never delays the handler), commits one transaction per
 /// batch, keeps the per-minute rollups up to date in the same transaction, and applies retention in the
 /// background. A store that cannot write (disk full, unwritable, corrupt) never stops the chat: items are
 /// counted as dropped, one log line a minute says why, and writing resumes when the cause goes away.
