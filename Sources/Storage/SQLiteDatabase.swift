@@ -33,6 +33,7 @@ public final class SQLiteDatabase {
     /// Opens (creating if needed) the database at `path`, in WAL mode with a busy timeout, so several
     /// processes can write in turn and readers never block the writer.
     public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = 5_000) throws(StorageError) {
+        _ = Self.processSetup
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -48,6 +49,10 @@ public final class SQLiteDatabase {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Once per process, before SQLite initialises: no memory statistics (each connection here belongs to one
+    /// thread, and the statistics' global mutex was a tenth of the writer thread's time).
+    private static let processSetup: Void = { _ = kagami_sqlite_disable_memstatus() }()
 
     /// Runs one or more statements without results.
     public func execute(_ sql: String) throws(StorageError) {
@@ -126,60 +131,81 @@ public final class SQLiteStatement {
 
     deinit { sqlite3_finalize(statement) }
 
-    /// Binds values to `?1…?n` in order (after clearing earlier bindings).
-    public func bind(_ values: [SQLiteValue]) throws(StorageError) {
+    /// The text values of the current binding, back to back: bound with `SQLITE_STATIC` (no copy per value) and
+    /// kept, with its capacity, until the next binding.
+    private var texts: [UInt8] = []
+
+    /// Binds values to `?1…?n` in order (after clearing earlier bindings) and runs `body` while the bound text is
+    /// alive.
+    private func withBinding<T>(
+        _ values: [SQLiteValue], _ body: () throws(StorageError) -> T
+    ) throws(StorageError)
+        -> T
+    {
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let rc: Int32
-            switch value {
-            case .null: rc = sqlite3_bind_null(statement, index)
-            case .int(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .double(let v):
-                rc = v.isFinite ? sqlite3_bind_double(statement, index, v) : sqlite3_bind_null(statement, index)
-            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, kagami_sqlite_transient())
+        texts.removeAll(keepingCapacity: true)
+        for value in values { if case .text(let v) = value { texts.append(contentsOf: v.utf8) } }
+        texts.append(0)  // never empty: a nil pointer would bind NULL instead of ""
+        return try texts.withUnsafeBufferPointer { (buffer) throws(StorageError) -> T in
+            var offset = 0
+            for (position, value) in values.enumerated() {
+                let index = Int32(position + 1)
+                let rc: Int32
+                switch value {
+                case .null: rc = sqlite3_bind_null(statement, index)
+                case .int(let v): rc = sqlite3_bind_int64(statement, index, v)
+                case .double(let v):
+                    rc = v.isFinite ? sqlite3_bind_double(statement, index, v) : sqlite3_bind_null(statement, index)
+                case .text(let v):
+                    let length = v.utf8.count
+                    rc = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: length) {
+                        sqlite3_bind_text(statement, index, $0, Int32(length), kagami_sqlite_static())
+                    }
+                    offset += length
+                }
+                guard rc == SQLITE_OK else { throw database.lastError(rc, context: "bind \(index)") }
             }
-            guard rc == SQLITE_OK else { throw database.lastError(rc, context: "bind \(index)") }
+            return try body()
         }
     }
 
     /// Runs a statement that returns no rows.
     public func run(_ values: [SQLiteValue] = []) throws(StorageError) {
-        try bind(values)
-        let rc = sqlite3_step(statement)
+        let rc = try withBinding(values) { sqlite3_step(statement) }
         sqlite3_reset(statement)
         guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw database.lastError(rc, context: "step") }
     }
 
     /// Runs a query and returns every row as values.
     public func rows(_ values: [SQLiteValue] = []) throws(StorageError) -> [[SQLiteValue]] {
-        try bind(values)
         defer { sqlite3_reset(statement) }
-        var result: [[SQLiteValue]] = []
-        let columns = sqlite3_column_count(statement)
-        while true {
-            let rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw database.lastError(rc, context: "step") }
-            var row: [SQLiteValue] = []
-            row.reserveCapacity(Int(columns))
-            for column in 0..<columns {
-                switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, column)))
-                case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(statement, column)))
-                case SQLITE_NULL: row.append(.null)
-                default:
-                    if let text = sqlite3_column_text(statement, column) {
-                        row.append(.text(String(cString: text)))
-                    } else {
-                        row.append(.null)
+        return try withBinding(values) { () throws(StorageError) -> [[SQLiteValue]] in
+            var result: [[SQLiteValue]] = []
+            let columns = sqlite3_column_count(statement)
+            while true {
+                let rc = sqlite3_step(statement)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else { throw database.lastError(rc, context: "step") }
+                var row: [SQLiteValue] = []
+                row.reserveCapacity(Int(columns))
+                for column in 0..<columns {
+                    switch sqlite3_column_type(statement, column) {
+                    case SQLITE_INTEGER: row.append(.int(sqlite3_column_int64(statement, column)))
+                    case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(statement, column)))
+                    case SQLITE_NULL: row.append(.null)
+                    default:
+                        if let text = sqlite3_column_text(statement, column) {
+                            row.append(.text(String(cString: text)))
+                        } else {
+                            row.append(.null)
+                        }
                     }
                 }
+                result.append(row)
             }
-            result.append(row)
+            return result
         }
-        return result
     }
 
     /// The first column of the first row as an integer.
