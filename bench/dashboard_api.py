@@ -104,7 +104,7 @@ def generate(db_path: Path, chats: int, rum: int, now_ns: int):
               '{"message":"TypeError %d"}' % (j % 7) if j % 10 == 7 else "{}",
               ("JP", "US", "DE", "FR")[j % 4], ("Chrome", "Firefox", "Safari")[j % 3], ("Linux", "Android", "iOS")[j % 3],
               ("desktop", "mobile")[j % 2]) for j in range(rum)))
-        # The evaluation and RUM rollups StoreWriter keeps beside the rows (the same statements as migration 2's
+        # The evaluation, RUM and session rollups StoreWriter keeps beside the rows (the same statements as migration 2's
         # backfill; vitals classified with DESIGN.md §5's thresholds).
         db.execute("INSERT INTO rollup_evaluation_minute SELECT start_ns / ?, name, label, COUNT(*), TOTAL(score)"
                    " FROM evaluations GROUP BY 1, 2, 3", (MINUTE_NS,))
@@ -117,6 +117,8 @@ def generate(db_path: Path, chats: int, rum: int, now_ns: int):
             " SELECT 'INP', 200.0, 500.0 UNION ALL SELECT 'CLS', 0.1, 0.25 UNION ALL SELECT 'FCP', 1800.0, 3000.0"
             " UNION ALL SELECT 'TTFB', 800.0, 1800.0) v ON r.type = 'vital' AND r.name = v.n AND r.value IS NOT NULL"
             " GROUP BY 1, 2, 3", (MINUTE_NS,))
+        db.execute("INSERT OR IGNORE INTO rollup_rum_session_hour SELECT DISTINCT time_ns / 3600000000000,"
+                   " session_id FROM rum_events WHERE type = 'view'")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 

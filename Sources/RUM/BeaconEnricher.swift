@@ -10,6 +10,7 @@ public struct BeaconEnricher: Sendable {
     public let geo: GeoDatabase?
     public let resolver: ClientAddressResolver
     public let addressStorage: RUMSettings.AddressStorage
+    private let devices = UserAgentCache()
 
     public init(geo: GeoDatabase?, resolver: ClientAddressResolver, addressStorage: RUMSettings.AddressStorage) {
         self.geo = geo
@@ -25,7 +26,7 @@ public struct BeaconEnricher: Sendable {
             remoteAddress: params["REMOTE_ADDR"], forwardedFor: params["HTTP_X_FORWARDED_FOR"])
         var location = GeoLocation.unknown
         if let address, let geo, !address.isPrivate { location = geo.lookup(address) }
-        var device = UserAgentParser.device(
+        var device = devices.device(
             userAgent: params["HTTP_USER_AGENT"], clientHints: params["HTTP_SEC_CH_UA"],
             platformHint: params["HTTP_SEC_CH_UA_PLATFORM"], mobileHint: params["HTTP_SEC_CH_UA_MOBILE"])
         if let reported = batch.client {

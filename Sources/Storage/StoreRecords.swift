@@ -175,10 +175,14 @@ public enum StoreItem: Sendable {
     case rum([RUMEvent])
 
     /// What an item weighs in the store's queue: ``fullWeight`` for most, 1 for a counts-only chat (no spans,
-    /// evaluations or text: a few hundred bytes, one rollup increment for the writer).
+    /// evaluations or text: a few hundred bytes, one rollup increment for the writer), 1 per two RUM events (a
+    /// usual beacon of 8 is a few KB: a quarter of a chat).
     var weight: Int {
-        if case .chat(let trace) = self, trace.countsOnly { return 1 }
-        return Self.fullWeight
+        switch self {
+        case .chat(let trace) where trace.countsOnly: 1
+        case .rum(let events): min(Self.fullWeight, max(1, events.count / 2))
+        default: Self.fullWeight
+        }
     }
 
     /// The weight of a full-size item; the queue holds `queueCapacity` of those.

@@ -29,6 +29,7 @@ final class StoreWriter: @unchecked Sendable {
         let rollup: SQLiteStatement
         let evaluationRollup: SQLiteStatement
         let rumRollup: SQLiteStatement
+        let sessionHour: SQLiteStatement
         let host: SQLiteStatement
         let process: SQLiteStatement
         let residency: SQLiteStatement
@@ -72,6 +73,8 @@ final class StoreWriter: @unchecked Sendable {
                     value_sum = value_sum + excluded.value_sum, good = good + excluded.good,
                     needs_improvement = needs_improvement + excluded.needs_improvement, poor = poor + excluded.poor
                 """)
+            sessionHour = try db.prepare(
+                "INSERT OR IGNORE INTO rollup_rum_session_hour (hour, session_id) VALUES (?1, ?2)")
             host = try db.prepare("INSERT OR REPLACE INTO host_samples VALUES (?1,?2,?3,?4,?5)")
             process = try db.prepare("INSERT OR REPLACE INTO process_samples VALUES (?1,?2,?3,?4,?5,?6)")
             residency = try db.prepare("INSERT OR REPLACE INTO model_residency VALUES (?1,?2,?3,?4,?5,?6)")
@@ -107,6 +110,8 @@ final class StoreWriter: @unchecked Sendable {
         do throws(StorageError) {
             let db = try SQLiteDatabase(path: configuration.path)
             try Schema.migrate(db)
+            // The writer appends: it needs the B-trees' right edges cached, not SQLite's default 2 MB of pages.
+            try db.execute("PRAGMA cache_size=-512")
             let check = try db.prepare("PRAGMA quick_check(1)").rows().first?.first?.text
             if check != "ok" { throw StorageError(code: SQLITE_CORRUPT_CODE, message: "quick_check: \(check ?? "?")") }
             return db
@@ -158,6 +163,9 @@ final class StoreWriter: @unchecked Sendable {
                         .int(key.minute), .text(key.first), .text(key.second), .int(sums.count), .double(sums.sum),
                         .int(sums.good), .int(sums.needsImprovement), .int(sums.poor),
                     ])
+                }
+                for key in rollups.sessionHours {
+                    try statements.sessionHour.run([.int(key.hour), .text(key.sessionID)])
                 }
             }
             return true
@@ -243,6 +251,10 @@ final class StoreWriter: @unchecked Sendable {
                     RollupKey(minute: Int64(e.timeNs / 60_000_000_000), first: e.type, second: e.name ?? ""),
                     default: RollupSums()
                 ].add(e.value ?? 0, vitalClass: Schema.vitalClass(type: e.type, name: e.name, value: e.value))
+                if e.type == "view" {
+                    rollups.sessionHours.insert(
+                        SessionHour(hour: Int64(e.timeNs / 3_600_000_000_000), sessionID: e.sessionID))
+                }
             }
         }
     }
@@ -388,6 +400,14 @@ struct BatchRollups {
     var chats: [RollupKey: ChatRollupSums] = [:]
     var evaluations: [RollupKey: RollupSums] = [:]
     var rum: [RollupKey: RollupSums] = [:]
+    /// Sessions with a view, by hour: rows of `rollup_rum_session_hour`.
+    var sessionHours: Set<SessionHour> = []
+}
+
+/// A session that had a view in an hour (hours since the epoch).
+struct SessionHour: Hashable {
+    let hour: Int64
+    let sessionID: String
 }
 
 /// `mkdir -p` of the directory holding `path` (a fresh `make run` has no `var/` yet).

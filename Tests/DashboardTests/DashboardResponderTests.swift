@@ -177,6 +177,11 @@ func get(
                 ON CONFLICT DO UPDATE SET count = count + 1, value_sum = value_sum + 900
                 """
             ).run([.int(timeNs / 60_000_000_000), .text(event.type), .text(event.name)])
+            if event.type == "view" {  // and the session rollup, as StoreWriter keeps it
+                try db.prepare("INSERT OR IGNORE INTO rollup_rum_session_hour VALUES (?1, ?2)").run([
+                    .int(timeNs / 3_600_000_000_000), .text("sess-\(index % 2)"),
+                ])
+            }
         }
         let (status, rum) = get(store.responder(), "/obs/api/rum?window=1h")
         #expect(status == 200)

@@ -85,5 +85,8 @@ def seed(stack: Stack) -> dict:
                 " good = good + excluded.good, needs_improvement = needs_improvement + excluded.needs_improvement, poor = poor + excluded.poor",
                 ((now_ns - n * 1_000_000_000) // 60_000_000_000, kind, name or "", value or 0.0, int(rating == 0),
                  int(rating == 1), int(rating == 2)))
+            if kind == "view":  # and the sessions-with-a-view rollup
+                db.execute("INSERT OR IGNORE INTO rollup_rum_session_hour VALUES (?, ?)",
+                           ((now_ns - n * 1_000_000_000) // 3_600_000_000_000, f"rs-{n % 3}"))
     db.close()
     return traces

@@ -70,13 +70,12 @@ private func byCount(_ table: QueryTable) -> [[SQLiteValue]] {
     let objects = try db.prepare(
         """
         SELECT name FROM sqlite_master WHERE name IN ('chats_failed', 'chats_cold', 'rollup_rum_session_hour',
-            'rum_session_hour_add', 'rum_session_hour_prune') ORDER BY name
+            'rum_session_hour_add', 'rum_session_hour_prune', 'rum_by_session', 'rum_by_type') ORDER BY name
         """
     ).rows().map { $0[0].text! }
+    // Migration 4 replaced the per-row trigger with the writer's per-batch insert and dropped `rum_by_session`.
     #expect(
-        objects == [
-            "chats_cold", "chats_failed", "rollup_rum_session_hour", "rum_session_hour_add", "rum_session_hour_prune",
-        ])
+        objects == ["chats_cold", "chats_failed", "rollup_rum_session_hour", "rum_by_type", "rum_session_hour_prune"])
     // The session rollup is backfilled from the stored views.
     let backfilled = try sessionHours(db)
     #expect(backfilled.raw.count > 10)
@@ -118,7 +117,8 @@ private func byCount(_ table: QueryTable) -> [[SQLiteValue]] {
                 == distinctSessions(db, fromNs, toNs), "\(fromNs - base) … \(toNs - base)")
     }
 
-    // New views written by the store keep the session rollup in step (the trigger), also for hours it had.
+    // New views written by the store keep the session rollup in step (the writer adds each batch's sessions), also
+    // for hours it had.
     let store = TelemetryStore(configuration: .init(path: path), log: Log(component: "test"))
     store.enqueue(
         .rum(
