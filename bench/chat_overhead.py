@@ -371,11 +371,13 @@ def main() -> int:
     if flushed:
         f = flushed[-1]
         total = sum(statuses.values())
-        light = f.get("traces_without_evaluations", 0) + f.get("traces_counts_only", 0)
+        light = (f.get("traces_without_evaluations", 0) + f.get("traces_counts_only", 0)
+                 + f.get("traces_sampled_out", 0))
         print(f"   recorded: {total - light - f.get('traces_dropped', 0)} full traces, "
               f"{f.get('traces_without_evaluations', 0)} without evaluations, {f.get('traces_counts_only', 0)} counts "
-              f"only, {f.get('traces_dropped', 0)} not recorded (pipeline); {f.get('store_dropped', 0)} dropped by "
-              f"the store — of {total} chats (lighter traces are how the pipeline keeps up under saturation)")
+              f"only (backlog), {f.get('traces_sampled_out', 0)} counts only (past observability.max_traces_per_second), "
+              f"{f.get('traces_dropped', 0)} not recorded (pipeline); {f.get('store_dropped', 0)} dropped by "
+              f"the store — of {total} chats (every chat is in the rollups and metrics)")
     print(f"   total wall time {time.monotonic() - started:.0f} s")
     ok = bad == 0 and stats["kagami"]["non2xx"] == 0 and stats["kagami"]["errors"] == 0
     return 0 if ok else 1

@@ -22,7 +22,7 @@ let usage = """
       --socket PATH        listen on a unix socket at PATH (removed on exit)
       --socket-mode MODE   octal file mode of the unix socket (default 660)
       --listen HOST:PORT   listen on TCP instead (e.g. 127.0.0.1:9000)
-      --threads N          worker threads (default: handler.threads in the config, 64)
+      --threads N          worker threads at most, started as needed (default: handler.threads, 64)
       --check              validate the configuration, print the routes and exit
       --help               show this help
 
@@ -40,7 +40,7 @@ let usage = """
 func fail(_ message: String) -> Never { exitWithUsageError("ChatHandler", message) }
 
 func runChatHandler() {
-    FastCGIServer.blockStopSignals()
+    FastCGIServer.prepareProcess()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "ChatHandler", usage: usage)
     let threads = options.threads
@@ -105,12 +105,14 @@ func runChatHandler() {
         builder: builder,
         sinks: [TracePipeline.storing(in: store), { @Sendable trace in metrics.record(trace) }]
             + traceExporters.map { exporter -> TracePipeline.Sink in { @Sendable trace in exporter.export(trace) } },
-        downstreamLoad: TracePipeline.load(of: store))
+        downstreamLoad: TracePipeline.load(of: store),
+        maxTracesPerSecond: configuration.observability.maxTracesPerSecond)
     exporters.registry.gauge(KagamiMetrics.tracesReduced) {
         let overload = pipeline.overload
         return [
             ([("detail", "without_evaluations")], Double(overload.withoutEvaluations)),
             ([("detail", "counts")], Double(overload.countsOnly)),
+            ([("detail", "sampled")], Double(overload.sampledOut)),
         ]
     }
     exporters.registry.gauge(KagamiMetrics.tracesDropped) { [([], Double(pipeline.overload.dropped))] }
@@ -141,7 +143,8 @@ func runChatHandler() {
         [
             ("complete", .bool(flushed)), ("ms", .double(monotonicMilliseconds() - stopping)),
             ("traces_without_evaluations", .int(overload.withoutEvaluations)),
-            ("traces_counts_only", .int(overload.countsOnly)), ("traces_dropped", .int(overload.dropped)),
+            ("traces_counts_only", .int(overload.countsOnly)), ("traces_sampled_out", .int(overload.sampledOut)),
+            ("traces_dropped", .int(overload.dropped)),
             ("store_dropped", .int(store.dropped)),
         ])
     exit(0)

@@ -62,8 +62,9 @@ public enum KagamiMetrics {
         name: "kagami_evaluations_total", help: "Local evaluation results, by evaluator and label.", type: .counter)
     public static let tracesReduced = MetricFamily(
         name: "kagami_traces_reduced_total",
-        help: "Chats recorded with less detail because the trace pipeline was behind, by detail kept "
-            + "(without_evaluations, counts). They are still counted everywhere.", type: .counter)
+        help: "Chats recorded with less detail: without_evaluations and counts when the trace pipeline was behind, "
+            + "sampled (counts only) past observability.max_traces_per_second. They are still counted everywhere.",
+        type: .counter)
     public static let tracesDropped = MetricFamily(
         name: "kagami_traces_dropped_total",
         help: "Chats not recorded at all because the trace pipeline's queue was full (not in these metrics either).",

@@ -115,11 +115,13 @@ extension CostSettings: Decodable {
 
 extension ObservabilitySettings: Decodable {
     public init(from decoder: Decoder) throws {
-        let object = try StrictObject(decoder, allowed: ["evaluations", "cold_start_threshold_ms"])
+        let object = try StrictObject(
+            decoder, allowed: ["evaluations", "cold_start_threshold_ms", "max_traces_per_second"])
         let defaults = ObservabilitySettings()
         self.init(
             evaluations: try object.value("evaluations", default: defaults.evaluations),
-            coldStartThresholdMs: try object.value("cold_start_threshold_ms", default: defaults.coldStartThresholdMs))
+            coldStartThresholdMs: try object.value("cold_start_threshold_ms", default: defaults.coldStartThresholdMs),
+            maxTracesPerSecond: try object.value("max_traces_per_second", default: defaults.maxTracesPerSecond))
     }
 }
 

@@ -77,6 +77,9 @@ extension KagamiConfiguration {
         }
         check(cost.hostMonthlyPrice >= 0, "cost.host_monthly_price", "must not be negative")
         check(observability.coldStartThresholdMs >= 0, "observability.cold_start_threshold_ms", "must not be negative")
+        check(
+            observability.maxTracesPerSecond >= 0 && observability.maxTracesPerSecond.isFinite,
+            "observability.max_traces_per_second", "must be 0 (no limit) or more")
         check((0.2...3600).contains(sampler.intervalSeconds), "sampler.interval_seconds", "must be 0.2…3600")
         problems += exporters.validate()
         problems += rum.problems()

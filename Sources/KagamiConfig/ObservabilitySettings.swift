@@ -82,10 +82,15 @@ public struct ObservabilitySettings: Sendable, Equatable {
     public var evaluations: Bool
     /// A model load at least this long marks a cold start. Default 500 ms.
     public var coldStartThresholdMs: Double
+    /// Successful chats kept with full detail (evaluations, masked text, spans) per second at most, per handler
+    /// process; the rest are counted in the rollups and metrics only. Failed chats and cold starts are always
+    /// kept. Default 100 — far above what a local model answers, so it only matters under a flood; 0: no limit.
+    public var maxTracesPerSecond: Double
 
-    public init(evaluations: Bool = true, coldStartThresholdMs: Double = 500) {
+    public init(evaluations: Bool = true, coldStartThresholdMs: Double = 500, maxTracesPerSecond: Double = 100) {
         self.evaluations = evaluations
         self.coldStartThresholdMs = coldStartThresholdMs
+        self.maxTracesPerSecond = maxTracesPerSecond
     }
 }
 

@@ -60,6 +60,13 @@ public struct ChatTraceBuilder: Sendable {
         case counts
     }
 
+    /// Whether `record` always keeps its detail, whatever the sampling: it failed, or it waited for a model load
+    /// (a cold start).
+    public func isNotable(_ record: ChatRecord) -> Bool {
+        record.status >= 400 || record.failure != nil
+            || (record.result?.backendTimings.loadMs ?? 0) >= configuration.observability.coldStartThresholdMs
+    }
+
     /// Builds the stored form of `record` at the given level of detail.
     public func build(_ record: ChatRecord, detail: Detail = .full) -> ChatTrace {
         let evaluate = detail == .full

@@ -17,6 +17,11 @@ import Telemetry
 /// not recorded. Request threads never wait, and never touch the metrics or the store (64 of them contending
 /// for the metrics lock cost more than the work). ``overload`` says how often each happened.
 ///
+/// Independently of any backlog, at most `maxTracesPerSecond` successful chats a second get full detail (a token
+/// bucket with one second of burst); past that they are counted only, like an APM agent's ingestion sampling.
+/// Failed chats and cold starts always keep their detail. A local model answers a few chats a second, far below
+/// the default of 100: the limit keeps a flood from spending a core on evaluations and the writer.
+///
 /// `@unchecked Sendable`: the queue is guarded by its ``ConditionLock``.
 public final class TracePipeline: ChatObserver, @unchecked Sendable {
     /// Receives each built trace; must only enqueue (it runs on the pipeline thread).
@@ -35,21 +40,25 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     static let gatherMs = 5
     private var dropped = 0
     private var reduced: [ChatTraceBuilder.Detail: Int] = [:]
+    /// Successful chats counted only because the full-detail budget was spent (pipeline thread only).
+    private var sampledOut = 0
+    private var budget: TraceBudget
 
     private let downstreamLoad: @Sendable () -> Double
 
     /// `capacity` bounds the raw records held at once (each holds a conversation and a reply). Default 256.
     /// `downstreamLoad` says how full the sinks' own queues are (0…1, e.g. the store's): the fuller of that and
     /// this queue decides how much detail the next traces get, so a slow writer is answered with lighter traces
-    /// before anything has to be dropped.
+    /// before anything has to be dropped. `maxTracesPerSecond`: the full-detail budget for successful chats (0: none).
     public init(
         builder: ChatTraceBuilder, sinks: [Sink], capacity: Int = 256,
-        downstreamLoad: @escaping @Sendable () -> Double = { 0 }
+        downstreamLoad: @escaping @Sendable () -> Double = { 0 }, maxTracesPerSecond: Double = 0
     ) {
         self.builder = builder
         self.sinks = sinks
         self.capacity = max(1, capacity)
         self.downstreamLoad = downstreamLoad
+        self.budget = TraceBudget(perSecond: maxTracesPerSecond)
         spawnThread(name: "trace-pipeline", stackSize: 1 << 20, background: true) { [self] in self.work() }
     }
 
@@ -88,9 +97,12 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
         }
     }
 
-    /// Records dropped because the queue was full, and traces built with less detail because of a backlog.
-    public var overload: (dropped: Int, withoutEvaluations: Int, countsOnly: Int) {
-        lock.withLock { (dropped, reduced[.withoutEvaluations, default: 0], reduced[.counts, default: 0]) }
+    /// Records dropped because the queue was full, traces built with less detail because of a backlog, and
+    /// successful chats counted only because the full-detail budget was spent.
+    public var overload: (dropped: Int, withoutEvaluations: Int, countsOnly: Int, sampledOut: Int) {
+        lock.withLock {
+            (dropped, reduced[.withoutEvaluations, default: 0], reduced[.counts, default: 0], sampledOut)
+        }
     }
 
     /// Raw records waiting for the pipeline thread.
@@ -133,9 +145,12 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
                 while flushing == 0 && queue.count < capacity / 8 && overflow.isEmpty && monotonicNs() < gatherUntil {
                     lock.wait(untilNs: gatherUntil)
                 }
+                // Hand the arrays over rather than copy them: keeping their capacity here would allocate a second
+                // buffer as large as the biggest backlog so far (the overflow's reaches ~0.8 MB) while this one is
+                // being worked through.
                 defer {
-                    queue.removeAll(keepingCapacity: true)
-                    overflow.removeAll(keepingCapacity: true)
+                    queue = []
+                    overflow = []
                 }
                 return (queue, overflow)
             }
@@ -143,12 +158,51 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
             // An overflow means the queue was full a moment ago: build light until it has drained.
             let detail =
                 counted.isEmpty ? detail(forBacklog: batch.count, downstream: downstreamLoad()) : .counts
-            if detail != .full { lock.withLock { reduced[detail, default: 0] += batch.count } }
-            for record in batch { dispatch(builder.build(record, detail: detail)) }
+            // Each chat is counted once: under the reason it lost detail for (the backlog, or the budget).
+            var lighter: [ChatTraceBuilder.Detail: Int] = [:]
+            var sampled = 0
+            for record in batch {
+                var kept = detail
+                if kept != .counts && !builder.isNotable(record) && !budget.take(atNs: monotonicNs()) {
+                    kept = .counts
+                    sampled += 1
+                } else if kept != .full {
+                    lighter[kept, default: 0] += 1
+                }
+                dispatch(builder.build(record, detail: kept))
+            }
+            if sampled > 0 || !lighter.isEmpty {
+                lock.withLock {
+                    sampledOut += sampled
+                    reduced.merge(lighter, uniquingKeysWith: +)
+                }
+            }
         }
     }
 
     private func dispatch(_ trace: ChatTrace) {
         for sink in sinks { sink(trace) }
+    }
+}
+
+/// A token bucket: `perSecond` tokens a second, at most one second's worth saved up. `perSecond` 0: unlimited.
+struct TraceBudget {
+    let perSecond: Double
+    private var tokens: Double
+    private var lastNs: UInt64 = 0
+
+    init(perSecond: Double) {
+        self.perSecond = perSecond
+        self.tokens = perSecond
+    }
+
+    /// Takes a token if there is one.
+    mutating func take(atNs nowNs: UInt64) -> Bool {
+        guard perSecond > 0 else { return true }
+        if lastNs != 0 { tokens = min(perSecond, tokens + Double(nowNs &- lastNs) / 1e9 * perSecond) }
+        lastNs = nowNs
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
     }
 }

@@ -158,6 +158,46 @@ func configValidationAndPrivacyAgreeOnPolicies(text: String) {
     #expect(pipeline.overload.dropped == 0)
 }
 
+@Test func pastTheTraceBudgetSuccessfulChatsAreCountedButFailuresAndColdStartsKeepTheirDetail() throws {
+    let seen = Mutex<[ChatTrace]>([])
+    let pipeline = TracePipeline(
+        builder: try builder(), sinks: [{ trace in seen.withLock { $0.append(trace) } }], maxTracesPerSecond: 5)
+    for _ in 0..<30 { pipeline.chatFinished(record(load: 10)) }
+    for _ in 0..<3 {
+        pipeline.chatFinished(
+            record(status: 502, failure: ChatFailure(status: 502, code: "backend_error", message: "HTTP 500"), load: 10)
+        )
+    }
+    for _ in 0..<2 { pipeline.chatFinished(record(load: 2_400)) }
+    #expect(pipeline.flush())
+    let traces = seen.withLock { $0 }
+    #expect(traces.count == 35)  // every chat reaches the sinks (rollups, metrics)
+    let ordinary = traces.filter { $0.summary.status == 200 && !$0.summary.coldStart }
+    #expect(ordinary.filter { !$0.countsOnly }.count == 5)  // one second's budget, spent at once
+    #expect(ordinary.filter(\.countsOnly).allSatisfy { $0.spans.isEmpty && $0.summary.inputMasked == nil })
+    #expect(traces.filter { $0.summary.status == 502 }.allSatisfy { !$0.countsOnly && !$0.spans.isEmpty })
+    #expect(traces.filter(\.summary.coldStart).count == 2)
+    #expect(traces.filter(\.summary.coldStart).allSatisfy { !$0.countsOnly })
+    #expect(pipeline.overload.sampledOut == 25)
+}
+
+@Test func theTraceBudgetRefillsAtItsRateAndSavesAtMostOneSecond() {
+    var budget = TraceBudget(perSecond: 4)
+    func taken(_ attempts: Int, atNs nowNs: UInt64) -> Int {
+        var count = 0
+        for _ in 0..<attempts where budget.take(atNs: nowNs) { count += 1 }
+        return count
+    }
+    let start: UInt64 = 1_000_000_000
+    #expect(taken(6, atNs: start) == 4)
+    #expect(taken(1, atNs: start + 250_000_000) == 1)  // a quarter second: one more
+    #expect(taken(1, atNs: start + 260_000_000) == 0)
+    // Ten idle seconds save one second's worth, not ten.
+    #expect(taken(10, atNs: start + 10_260_000_000) == 4)
+    budget = TraceBudget(perSecond: 0)  // no limit
+    #expect(taken(1_000, atNs: start) == 1_000)
+}
+
 @Test func aFullQueueStillCountsEveryChat() throws {
     // The sink is stuck on the first trace, so the queue (capacity 2) fills; the next chats are counted by the
     // request thread into the overflow (8 × 2), and only what is past both is dropped.
