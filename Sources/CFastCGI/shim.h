@@ -1,6 +1,7 @@
 #ifndef KAGAMI_CFASTCGI_SHIM_H
 #define KAGAMI_CFASTCGI_SHIM_H
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -29,6 +30,9 @@ static inline FCGX_Request *kagami_fcgx_request_new(int listen_fd) {
     }
     return request;
 }
+
+/// Caps glibc's malloc arenas for a handler process (malloc.h is not part of Swift's Glibc module).
+static inline int kagami_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 static inline void kagami_fcgx_request_free(FCGX_Request *request) {
     FCGX_Free(request, 1);

@@ -18,7 +18,7 @@ let usage = """
       --socket PATH        listen on a unix socket at PATH (removed on exit)
       --socket-mode MODE   octal file mode of the unix socket (default 660)
       --listen HOST:PORT   listen on TCP instead (without either: systemd LISTEN_FDS, else fd 0)
-      --threads N          worker threads (default: dashboard.threads, 16)
+      --threads N          worker threads at most, started as needed (default: dashboard.threads, 16)
       --check              validate the configuration and the dashboard key, then exit
       --help               show this help
 
@@ -31,7 +31,7 @@ let usage = """
 func fail(_ message: String) -> Never { exitWithUsageError("DashboardAPI", message) }
 
 func runDashboardAPI() {
-    FastCGIServer.blockStopSignals()
+    FastCGIServer.prepareProcess()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "DashboardAPI", usage: usage)
     let environment = processEnvironment()

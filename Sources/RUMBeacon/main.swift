@@ -21,7 +21,7 @@ let usage = """
       --socket PATH        listen on a unix socket at PATH (removed on exit)
       --socket-mode MODE   octal file mode of the unix socket (default 660)
       --listen HOST:PORT   listen on TCP instead (e.g. 127.0.0.1:9001)
-      --threads N          worker threads (default: handler.threads in the config, 64)
+      --threads N          worker threads at most, started as needed (default: handler.threads, 64)
       --check              validate the configuration and the geo database, then exit
       --help               show this help
 
@@ -51,7 +51,7 @@ func geoPath(_ configured: String?, environment: [String: String]) -> String {
 }
 
 func runRUMBeacon() {
-    FastCGIServer.blockStopSignals()
+    FastCGIServer.prepareProcess()
     let options = HandlerCommandLine.parse(
         Array(CommandLine.arguments.dropFirst()), program: "RUMBeacon", usage: usage)
     let threads = options.threads
