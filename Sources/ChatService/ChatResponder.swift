@@ -150,7 +150,7 @@ public final class ChatResponder: Responder {
             ("tokens_per_second", .double(result.tokensPerSecond)), ("queue_ms", .double(record.queueMs)),
             ("load_ms", .double(loadMs)), ("prompt_eval_ms", .double(result.backendTimings.promptEvalMs)),
             ("generation_ms", .double(result.backendTimings.generationMs)),
-            ("cold_start", .bool((loadMs ?? 0) >= configuration.observability.coldStartThresholdMs)),
+            ("cold_start", .bool(configuration.observability.isColdStart(loadMs: loadMs))),
             ("request_id", .string(record.requestID)), ("trace_id", .string(record.trace.traceID)),
         ]
     }

@@ -92,6 +92,9 @@ public struct ObservabilitySettings: Sendable, Equatable {
         self.coldStartThresholdMs = coldStartThresholdMs
         self.maxTracesPerSecond = maxTracesPerSecond
     }
+
+    /// Whether a request that waited `loadMs` for its model was a cold start.
+    public func isColdStart(loadMs: Double?) -> Bool { (loadMs ?? 0) >= coldStartThresholdMs }
 }
 
 /// The host sampler (one per host).

@@ -64,7 +64,7 @@ public struct ChatTraceBuilder: Sendable {
     /// (a cold start).
     public func isNotable(_ record: ChatRecord) -> Bool {
         record.status >= 400 || record.failure != nil
-            || (record.result?.backendTimings.loadMs ?? 0) >= configuration.observability.coldStartThresholdMs
+            || configuration.observability.isColdStart(loadMs: record.result?.backendTimings.loadMs)
     }
 
     /// Builds the stored form of `record` at the given level of detail.
@@ -77,7 +77,7 @@ public struct ChatTraceBuilder: Sendable {
         let endNs = record.startedAtNs + UInt64(max(0, record.durationMs) * 1e6)
         let model = result?.model ?? record.requestedModel
         let loadMs = result?.backendTimings.loadMs
-        let coldStart = (loadMs ?? 0) >= configuration.observability.coldStartThresholdMs
+        let coldStart = configuration.observability.isColdStart(loadMs: loadMs)
 
         var evaluations: [StoredEvaluation] = []
         if evaluate, let suite, let prompt, record.request != nil, record.result != nil || !record.replyText.isEmpty {

@@ -161,9 +161,10 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
             // Each chat is counted once: under the reason it lost detail for (the backlog, or the budget).
             var lighter: [ChatTraceBuilder.Detail: Int] = [:]
             var sampled = 0
+            let nowNs = monotonicNs()  // the batch arrived within `gatherMs`: one clock read serves it
             for record in batch {
                 var kept = detail
-                if kept != .counts && !builder.isNotable(record) && !budget.take(atNs: monotonicNs()) {
+                if kept != .counts && !builder.isNotable(record) && !budget.take(atNs: nowNs) {
                     kept = .counts
                     sampled += 1
                 } else if kept != .full {
