@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="/opt/swift/usr/bin:$PATH"
 PYTHON="${KAGAMI_PYTHON:-python3}"
-case "${1:-}" in -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 ARGS=("$@")
 [[ " $* " == *" --rounds "* ]] || ARGS+=(--rounds 2)
 
@@ -44,6 +44,6 @@ for stage in 1 2 3 0; do
 done
 echo
 echo "== Beacon intake by stage (64 connections; each line one run, side by side with the C floor; target 0.8x)"
-sed -n '/^== Beacon intake (/,/^$/p' "$WORK/stage-0.txt"
+sed -n '/^== Beacon intake (/,/^$/p' "$WORK/stage-0.txt" | grep -v '\[notice\]'
 printf '%s\n' "${summary[@]}"
 echo "   (logs: $WORK/stage-*.txt)"
