@@ -19,7 +19,7 @@ public struct FastCGIServerError: Error, CustomStringConvertible {
 /// can open. Workers start as they are needed: a few at first, then one more whenever fewer than
 /// ``spareAcceptors`` are left waiting for a new connection, up to `threads` — an idle handler holds a handful
 /// of threads, not 64 stacks. Once listening, it unmaps the clean code and constant pages startup touched
-/// (``releaseStartupPages()``). SIGTERM/SIGINT stop accepting, let in-flight requests finish (up to
+/// (``StartupPages``). SIGTERM/SIGINT stop accepting, let in-flight requests finish (up to
 /// `drainSeconds`), remove the unix socket file and return from ``run(_:)``.
 public final class FastCGIServer: Sendable {
     /// Server settings; every field has a default that suits a small VPS.
@@ -77,14 +77,6 @@ public final class FastCGIServer: Sendable {
         _ = kagami_limit_malloc_arenas(2)
     }
 
-    /// Unmaps every clean page of the process's read-only file mappings — program and library code and
-    /// constants — and returns how many bytes were mapped. Startup (configuration, migrations, OpenSSL's
-    /// initialisation) runs code once that serving never runs again, and the kernel maps 64 KiB around each
-    /// page touched: about 12 MB of ChatHandler's 21 MB idle RSS. Pages still in use come back from the page
-    /// cache on their next access (a minor fault); private modified pages (relocated data) are never touched.
-    @discardableResult
-    public static func releaseStartupPages() -> Int { kagami_release_clean_file_pages() }
-
     /// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, and ignores SIGPIPE.
     /// A thread that leaves them unblocked would receive them, and libfcgi's handler would swallow the stop request.
     public static func blockStopSignals() {
@@ -115,9 +107,8 @@ public final class FastCGIServer: Sendable {
                 + "(\(min(Self.initialWorkers, configuration.threads)) started, more as connections need them)")
 
         for _ in 0..<Self.initialWorkers { startWorker(listenFD: listenFD, responder: responder) }
-        let released = Self.releaseStartupPages()
-        let tenths = (released * 10 + (1 << 19)) >> 20
-        if released > 0 { log("released \(tenths / 10).\(tenths % 10) MB of code pages only startup used") }
+        let released = StartupPages.release()
+        if released > 0 { log(StartupPages.describe(released)) }
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)

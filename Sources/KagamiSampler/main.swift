@@ -83,6 +83,7 @@ func runSampler() {
     log.info("sampling", [("interval_s", .double(seconds)), ("db", .string(databasePath))])
 
     _ = sampler.sample()  // prime the CPU counters
+    var startupPagesReleased = false  // after the first sample: by then startup's code has run and serving's has too
     while true {
         var timeout = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
         if once { timeout = timespec(tv_sec: 0, tv_nsec: 500_000_000) }
@@ -106,6 +107,11 @@ func runSampler() {
             if once { print("  backend \(sample.backend): \(sample.models.map(\.model).joined(separator: ", "))") }
         }
         if once { break }
+        if !startupPagesReleased {
+            startupPagesReleased = true
+            let released = StartupPages.release()
+            if released > 0 { log.info(StartupPages.describe(released)) }
+        }
     }
     store.shutdown()
     exit(0)
