@@ -193,10 +193,9 @@ struct ChatRequestParser: Sendable {
                     status: 400, code: "invalid_field", message: "session_id must be 1…128 of A-Z a-z 0-9 - _ . :")
             }
         }
-        let accept = request.header("Accept") ?? ""
         return ChatRequest(
             messages: messages, sessionID: body.sessionID, maxTokens: body.maxTokens, temperature: body.temperature,
-            stream: body.stream ?? accept.lowercased().contains("text/event-stream"))
+            stream: body.stream ?? request.accepts("text/event-stream"))
     }
 }
 

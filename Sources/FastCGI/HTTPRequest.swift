@@ -34,6 +34,20 @@ public struct HTTPRequest: Sendable {
         return bare.trimmingSpaces().lowercased()
     }
 
+    /// True when the `Accept` header lists `mediaType` (lower case), compared without regard to case.
+    public func accepts(_ mediaType: String) -> Bool {
+        guard let accept = params["HTTP_ACCEPT"] else { return false }
+        let wanted = Array(mediaType.utf8)
+        let bytes = Array(accept.utf8)
+        guard !wanted.isEmpty, bytes.count >= wanted.count else { return false }
+        return (0...(bytes.count - wanted.count)).contains { start in
+            (0..<wanted.count).allSatisfy { i in
+                let byte = bytes[start + i]
+                return (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == wanted[i]
+            }
+        }
+    }
+
     /// The declared body length; `nil` for bodiless requests (`CONTENT_LENGTH` empty or absent).
     public var contentLength: Int? {
         guard let value = params["CONTENT_LENGTH"], !value.isEmpty else { return nil }
@@ -42,15 +56,13 @@ public struct HTTPRequest: Sendable {
 
     /// A request header by its HTTP name (`Accept`, `traceparent`), case-insensitive.
     public func header(_ name: String) -> String? {
-        var key = "HTTP_"
-        for scalar in name.unicodeScalars {
-            if scalar == "-" {
-                key.append("_")
-            } else {
-                key.unicodeScalars.append(contentsOf: String(scalar).uppercased().unicodeScalars)
-            }
+        // nginx's CGI form of a header name: HTTP_ + upper case, '-' as '_' (header names are ASCII).
+        var key: [UInt8] = Array("HTTP_".utf8)
+        key.reserveCapacity(5 + name.utf8.count)
+        for byte in name.utf8 {
+            key.append(byte == 0x2D ? 0x5F : (byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte))
         }
-        return params[key]
+        return params[String(decoding: key, as: UTF8.self)]
     }
 }
 

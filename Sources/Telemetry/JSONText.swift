@@ -83,15 +83,24 @@ public enum JSONText {
 
     /// A JSON object from already-encoded values, in the given order.
     public static func object(_ fields: [(String, JSONValue)]) -> String {
-        var out = "{"
+        var out: [UInt8] = []
+        appendObject(fields, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``object(_:)``'s text to a UTF-8 buffer: one growing buffer instead of a string per member.
+    public static func appendObject(_ fields: [(String, JSONValue)], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 16 + fields.count * 24)
+        out.append(0x7B)
         var first = true
-        for (key, value) in fields {
-            guard let encoded = value.encoded else { continue }
-            if !first { out += "," }
+        for (key, value) in fields where value.isPresent {
+            if !first { out.append(0x2C) }
             first = false
-            out += quote(key) + ":" + encoded
+            appendQuoted(key, to: &out)
+            out.append(0x3A)
+            value.append(to: &out)
         }
-        return out + "}"
+        out.append(0x7D)
     }
 }
 
@@ -104,15 +113,25 @@ public enum JSONValue {
     /// Already-encoded JSON.
     case raw(String?)
 
-    var encoded: String? {
+    /// False for a `nil` payload and a non-finite double: the member is left out.
+    var isPresent: Bool {
         switch self {
-        case .string(let value): return value.map { JSONText.quote($0) }
-        case .int(let value): return value.map { String($0) }
-        case .double(let value, let digits):
-            guard let value, value.isFinite else { return nil }
-            return formatFixed(value, digits: digits)
-        case .bool(let value): return value.map { $0 ? "true" : "false" }
-        case .raw(let value): return value
+        case .string(let value): return value != nil
+        case .int(let value): return value != nil
+        case .double(let value, _): return value?.isFinite ?? false
+        case .bool(let value): return value != nil
+        case .raw(let value): return value != nil
+        }
+    }
+
+    /// Appends the encoded value (call only when ``isPresent``).
+    func append(to out: inout [UInt8]) {
+        switch self {
+        case .string(let value): JSONText.appendQuoted(value ?? "", to: &out)
+        case .int(let value): out.append(contentsOf: String(value ?? 0).utf8)
+        case .double(let value, let digits): out.append(contentsOf: formatFixed(value ?? 0, digits: digits).utf8)
+        case .bool(let value): out.append(contentsOf: (value ?? false ? "true" : "false").utf8)
+        case .raw(let value): out.append(contentsOf: (value ?? "null").utf8)
         }
     }
 }

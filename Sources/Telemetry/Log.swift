@@ -15,15 +15,15 @@ public struct Log: Sendable {
     public func error(_ message: String, _ fields: [(String, JSONValue)] = []) { emit("error", message, fields) }
 
     private func emit(_ level: String, _ message: String, _ fields: [(String, JSONValue)]) {
-        let line =
-            JSONText.object(
-                [
-                    ("ts", .string(isoTimestamp())), ("level", .string(level)), ("component", .string(component)),
-                    ("msg", .string(message)),
-                ] + fields) + "\n"
+        var line: [UInt8] = []
+        JSONText.appendObject(
+            [
+                ("ts", .string(isoTimestamp())), ("level", .string(level)), ("component", .string(component)),
+                ("msg", .string(message)),
+            ] + fields, to: &line)
+        line.append(0x0A)
         // One write(2) per line, so lines from several threads never interleave.
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+        line.withUnsafeBytes { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
     }
 }
 

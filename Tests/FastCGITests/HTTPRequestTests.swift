@@ -39,3 +39,15 @@ import Testing
     #expect(!writer.isClientConnected)
     #expect(throws: ClientGoneError.self) { try writer.write("e") }
 }
+
+@Test func acceptListsAMediaTypeInAnyCase() {
+    func request(_ accept: String?) -> HTTPRequest {
+        HTTPRequest(params: accept.map { ["HTTP_ACCEPT": $0] } ?? [:])
+    }
+    #expect(request("text/event-stream").accepts("text/event-stream"))
+    #expect(request("application/json, Text/Event-Stream;q=0.9").accepts("text/event-stream"))
+    #expect(!request("application/json").accepts("text/event-stream"))
+    #expect(!request("text/event").accepts("text/event-stream"))
+    #expect(!request(nil).accepts("text/event-stream"))
+    #expect(request("x").header("accept") == "x" && request("x").header("ACCEPT") == "x")
+}

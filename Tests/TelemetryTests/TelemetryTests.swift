@@ -49,6 +49,16 @@ func malformedTraceparentIsIgnored(_ header: String) {
     #expect(
         JSONText.object([("a", .int(1)), ("skip", .string(nil)), ("b", .double(2.345, digits: 2)), ("c", .bool(true))])
             == #"{"a":1,"b":2.35,"c":true}"#)
+    // Left out: nil payloads and doubles JSON cannot say; keys are escaped; raw text goes in as it is.
+    #expect(
+        JSONText.object([
+            ("nan", .double(.nan)), ("inf", .double(.infinity)), ("k\"ey", .raw("[1,2]")), ("s", .string("a\nb")),
+            ("none", .raw(nil)), ("i", .int(-42)),
+        ]) == #"{"k\"ey":[1,2],"s":"a\nb","i":-42}"#)
+    #expect(JSONText.object([("x", .int(nil))]) == "{}")
+    var line = Array("> ".utf8)
+    JSONText.appendObject([("a", .bool(false))], to: &line)
+    #expect(String(decoding: line, as: UTF8.self) == #"> {"a":false}"#)
 }
 
 @Test func fixedFormatting() {
