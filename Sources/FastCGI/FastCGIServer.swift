@@ -262,12 +262,17 @@ final class FastCGIResponseWriter: ResponseWriter {
     private let request: UnsafeMutablePointer<FCGX_Request>
     private(set) var hasStarted = false
     private var clientGone = false
+    /// The connection is polled at most once per ``peerCheckIntervalNs``: a backend streaming tokens asks after
+    /// every chunk, and a chat answered within the interval needs no poll(2) at all.
+    private var nextPeerCheckNs: UInt64 = 0
+    static let peerCheckIntervalNs: UInt64 = 10_000_000
 
     init(request: UnsafeMutablePointer<FCGX_Request>) { self.request = request }
 
     func reset() {
         hasStarted = false
         clientGone = false
+        nextPeerCheckNs = monotonicNs() + Self.peerCheckIntervalNs
     }
 
     func start(status: Int, headers: [(String, String)]) throws(ClientGoneError) {
@@ -299,6 +304,9 @@ final class FastCGIResponseWriter: ResponseWriter {
 
     var isClientConnected: Bool {
         if clientGone { return false }
+        let now = monotonicNs()
+        guard now >= nextPeerCheckNs else { return true }
+        nextPeerCheckNs = now + Self.peerCheckIntervalNs
         if kagami_fcgx_peer_gone(request) != 0 { clientGone = true }
         return !clientGone
     }

@@ -16,7 +16,8 @@ public protocol ResponseWriter: AnyObject {
     func flush() throws(ClientGoneError)
     /// Whether ``start(status:headers:)`` was called.
     var hasStarted: Bool { get }
-    /// Best-effort check that the client is still there, without writing (never blocks).
+    /// Best-effort check that the client is still there, without writing (never blocks). It may answer from a
+    /// check made a few milliseconds ago; a failed write is always seen at once.
     var isClientConnected: Bool { get }
 }
 
