@@ -143,7 +143,12 @@ final class StoreWriter: @unchecked Sendable {
                 // Rollups are summed over the batch first: one upsert per (minute, key) instead of one per chat or
                 // event keeps the writer's cost per item low.
                 var rollups = BatchRollups(chats: counts)
-                for item in batch { try insert(item, statements, &rollups) }
+                for item in batch {
+                    try insert(item, statements, &rollups)
+                    // A background writer steps aside after each item: a request thread woken on this core then
+                    // waits for one insert, not for the rest of the batch (nice alone let it wait a whole slice).
+                    if configuration.backgroundWriter { sched_yield() }
+                }
                 for (key, sums) in rollups.chats {
                     try statements.rollup.run(
                         [
