@@ -1,6 +1,5 @@
 import KagamiConfig
 import LLMBackends
-import Synchronization
 import Telemetry
 
 /// Decides which model a route really uses on its backend, from a cached list of served models.
@@ -17,7 +16,8 @@ public final class ModelResolver: Sendable {
 
     private let backend: any LLMBackend
     private let refreshMs: Double
-    private let cache = Mutex(Cache())
+    /// Read by every chat, written once per refresh: readers must not wait for each other.
+    private let cache = ReadWriteLock(Cache())
     private let log: Log
 
     public init(backend: any LLMBackend, refreshSeconds: Int, log: Log) {
@@ -39,7 +39,10 @@ public final class ModelResolver: Sendable {
                     + served.prefix(8).joined(separator: ", ") + ")")
         case .useServed:
             let substitute = served[0]
-            let first = cache.withLock { $0.announced.insert(route.path + "→" + substitute).inserted }
+            let announcement = route.path + "→" + substitute
+            let first =
+                !cache.read { $0.announced.contains(announcement) }
+                && cache.write { $0.announced.insert(announcement).inserted }
             if first {
                 log.warning(
                     "route model not served; using a served model instead",
@@ -56,9 +59,9 @@ public final class ModelResolver: Sendable {
     /// Names the backend serves (cached; empty when it could not be asked).
     public func servedModels() -> [String] {
         let now = monotonicMilliseconds()
-        if let fresh = cache.withLock({ now - $0.fetchedAtMs < refreshMs ? $0.models : nil }) { return fresh }
+        if let fresh = cache.read({ now - $0.fetchedAtMs < refreshMs ? $0.models : nil }) { return fresh }
         let models = (try? backend.listModels().map(\.name)) ?? []
-        cache.withLock {
+        cache.write {
             $0.models = models
             // Retry an unreachable backend sooner than a healthy one is refreshed.
             $0.fetchedAtMs = models.isEmpty ? now - refreshMs + min(refreshMs, 2000) : now

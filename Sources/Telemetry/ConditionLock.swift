@@ -51,3 +51,38 @@ public func monotonicNs() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
+
+/// A value behind a pthread reader-writer lock: any number of threads read at once, a writer waits for them.
+/// For state every request reads and almost nothing writes (a cached model list): readers never wait for each
+/// other, where a mutex — `Synchronization.Mutex` spins and then takes a priority-inheritance futex on Linux —
+/// made 32 request threads queue on every chat.
+///
+/// `@unchecked Sendable`: `value` is only touched with the lock held.
+public final class ReadWriteLock<Value>: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+        pthread_rwlock_init(lock, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// Runs `body` with shared access.
+    public func read<T>(_ body: (Value) throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(value)
+    }
+
+    /// Runs `body` with exclusive access.
+    public func write<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(&value)
+    }
+}

@@ -2,6 +2,10 @@ import Testing
 
 @testable import Telemetry
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Test func validTraceparentIsAccepted() throws {
     let context = try #require(
         TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "dd=s:1"))
@@ -87,4 +91,25 @@ func malformedTraceparentIsIgnored(_ header: String) {
     #expect(fields["b"]?.bool == true && fields["t"]?.string == "x" && fields["t"]?.int == nil && fields["z"] == nil)
     #expect(try fields.member("i") { $0.int } == 3 && fields.member("z") { $0.int } == nil)
     #expect(throws: JSONTypeMismatch(key: "t", found: "a string")) { try fields.member("t") { $0.bool } }
+}
+
+@Test func readWriteLockKeepsEveryWriteUnderConcurrentReaders() {
+    let counter = ReadWriteLock(0)
+    let threads = 8
+    let writes = 2_000
+    let backwards = ReadWriteLock(0)  // reads that saw a smaller count than this thread saw before
+    let handles = (0..<threads).map { _ in
+        spawnThread {
+            var last = 0
+            for _ in 0..<writes {
+                counter.write { $0 += 1 }
+                let seen = counter.read { $0 }
+                if seen < last { backwards.write { $0 += 1 } }
+                last = seen
+            }
+        }
+    }
+    for handle in handles { pthread_join(handle, nil) }
+    #expect(counter.read { $0 } == threads * writes)
+    #expect(backwards.read { $0 } == 0)
 }
