@@ -49,7 +49,7 @@ public final class TracePipeline: ChatObserver, @unchecked Sendable {
     /// `capacity` bounds the raw records held at once (each holds a conversation and a reply). Default 256.
     /// `downstreamLoad` says how full the sinks' own queues are (0…1, e.g. the store's): the fuller of that and
     /// this queue decides how much detail the next traces get, so a slow writer is answered with lighter traces
-    /// before anything has to be dropped. `maxTracesPerSecond`: the full-detail budget for successful chats (0: none).
+    /// before anything has to be dropped. `maxTracesPerSecond`: the full-detail budget for successful chats a second (0: no limit).
     public init(
         builder: ChatTraceBuilder, sinks: [Sink], capacity: Int = 256,
         downstreamLoad: @escaping @Sendable () -> Double = { 0 }, maxTracesPerSecond: Double = 0

@@ -1,8 +1,4 @@
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Telemetry
 
 /// Browser, OS and device class from request headers: User-Agent Client Hints (`Sec-CH-UA`,
 /// `Sec-CH-UA-Platform`, `Sec-CH-UA-Mobile`) where the browser sends them, else a User-Agent parse.
@@ -189,9 +185,9 @@ struct ByteText {
 }
 
 /// Remembers ``UserAgentParser/device(userAgent:clientHints:platformHint:mobileHint:)`` answers: a site's visitors
-/// send a few hundred distinct header sets, and a lookup costs a fraction of a parse. The cache is split in shards
-/// picked by the calling thread, so the handler's worker threads rarely wait for each other; each shard holds up to
-/// `capacity` answers, then starts over (no eviction bookkeeping on the request path).
+/// send a few hundred distinct header sets, and a lookup costs a fraction of a parse. Lookups share a
+/// ``ReadWriteLock`` (readers never wait for each other); up to `capacity` answers are kept, then the cache starts
+/// over (no eviction bookkeeping on the request path).
 public final class UserAgentCache: Sendable {
     private struct Key: Hashable {
         let userAgent: String?
@@ -200,16 +196,11 @@ public final class UserAgentCache: Sendable {
         let mobileHint: String?
     }
 
-    private final class Shard: Sendable {
-        let entries = Mutex<[Key: ClientDevice]>([:])
-    }
-
-    private let shards: [Shard]
+    private let entries = ReadWriteLock<[Key: ClientDevice]>([:])
     private let capacity: Int
 
-    public init(capacity: Int = 512, shards: Int = 8) {
+    public init(capacity: Int = 4_096) {
         self.capacity = capacity
-        self.shards = (0..<max(1, shards)).map { _ in Shard() }
     }
 
     /// The parsed device for these headers, from the cache when they were seen before.
@@ -225,12 +216,10 @@ public final class UserAgentCache: Sendable {
         }
         let key = Key(
             userAgent: userAgent, clientHints: clientHints, platformHint: platformHint, mobileHint: mobileHint)
-        // Thread descriptors sit a stack apart (≥ 64 KiB): the bits above that tell threads apart.
-        let shard = shards[Int((pthread_self() >> 16) % UInt(shards.count))]
-        if let known = shard.entries.withLock({ $0[key] }) { return known }
+        if let known = entries.read({ $0[key] }) { return known }
         let device = UserAgentParser.device(
             userAgent: userAgent, clientHints: clientHints, platformHint: platformHint, mobileHint: mobileHint)
-        shard.entries.withLock { entries in
+        entries.write { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = device
         }

@@ -189,10 +189,7 @@ final class StoreWriter: @unchecked Sendable {
         switch item {
         case .chat(let trace):
             let c = trace.summary
-            rollups.chats[
-                RollupKey(minute: Int64(c.startNs / 60_000_000_000), first: c.route, second: c.model ?? ""),
-                default: ChatRollupSums()
-            ].add(c)
+            rollups.chats[RollupKey(chat: c), default: ChatRollupSums()].add(c)
             // A counts-only trace (the pipeline was behind) is in the rollup; only a failure also keeps its row.
             if trace.countsOnly && !c.isError { return }
             try s.chat.run([
@@ -344,6 +341,17 @@ struct RollupKey: Hashable {
     let minute: Int64
     let first: String
     let second: String
+
+    /// The `rollup_minute` row (minute, route, model) a chat adds to.
+    init(chat c: ChatSummary) {
+        self.init(minute: Int64(c.startNs / 60_000_000_000), first: c.route, second: c.model ?? "")
+    }
+
+    init(minute: Int64, first: String, second: String) {
+        self.minute = minute
+        self.first = first
+        self.second = second
+    }
 }
 
 /// What one batch adds to a rollup row.

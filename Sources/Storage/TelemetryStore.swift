@@ -109,7 +109,7 @@ public final class TelemetryStore: @unchecked Sendable {
         let capacity = configuration.queueCapacity * StoreItem.fullWeight
         if case .chat(let trace) = item, trace.countsOnly, !trace.summary.isError {
             let s = trace.summary
-            let key = RollupKey(minute: Int64(s.startNs / 60_000_000_000), first: s.route, second: s.model ?? "")
+            let key = RollupKey(chat: s)
             return lock.withLock {
                 guard !stopping else {
                     droppedItems.add(1, ordering: .relaxed)
